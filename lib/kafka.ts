@@ -1,0 +1,78 @@
+/**
+ * Kafka adapter: the client factory and topic administration. Nothing connects at import time;
+ * the entry file creates the client and passes it down (STYLE.md §3).
+ */
+import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import type { PccConfig } from './config';
+import type { Logger } from './logger';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+  [logLevel.NOTHING]: 'debug',
+};
+
+export interface CreateKafkaOptions {
+  config: Pick<PccConfig, 'kafka'>;
+  logger: Logger;
+  clientId?: string;
+}
+
+export function createKafka({ config, logger, clientId }: CreateKafkaOptions): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: clientId ?? config.kafka.clientId,
+    brokers: [...config.kafka.brokers],
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
+    // kafkajs logs rebalances and retries at INFO/ERROR; they are ours to interpret, so WARN and up only.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, timestamp: _t, logger: _l, ...fields } = entry as Record<string, unknown>;
+        log.log(LEVELS[level] ?? 'info', String(message), fields);
+      },
+  });
+}
+
+export interface TopicPlan {
+  topic: string;
+  numPartitions: number;
+  configEntries?: ITopicConfig['configEntries'];
+}
+
+/** The five topics of the design with their partition counts. */
+export function designTopics(config: Pick<PccConfig, 'topics'>): TopicPlan[] {
+  const t = config.topics;
+  return [
+    { topic: t.casesReal, numPartitions: t.partitions },
+    { topic: t.casesSynthetic, numPartitions: t.partitions },
+    { topic: t.predictions, numPartitions: t.partitions },
+    { topic: t.dlq, numPartitions: t.smallPartitions },
+    { topic: t.alerts, numPartitions: t.smallPartitions },
+  ];
+}
+
+/** Creates the topics that do not exist yet; returns the names it created. Existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, plans: TopicPlan[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = plans.filter((p) => !existing.has(p.topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((p) => ({ topic: p.topic, numPartitions: p.numPartitions, replicationFactor: 1, configEntries: p.configEntries })),
+  });
+  return missing.map((p) => p.topic);
+}
+
+/**
+ * A producer with the murmur2 partitioner (the Java client's), so that a case_id lands on the
+ * same partition whichever client produced it.
+ */
+export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...opts });
+}

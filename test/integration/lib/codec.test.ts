@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { createCodec, createRegistry, readSchema, registerSchema, subjectFor } from '../../../lib/codec';
+import { createProducer, ensureTopics } from '../../../lib/kafka';
+import { deleteSubject, testConfig, testKafka, waitFor } from '../../helpers';
+
+describe('codec (real Kafka and registry)', () => {
+  const config = testConfig();
+  const kafka = testKafka(config);
+  const registry = createRegistry(config);
+  const topic = config.topics.casesReal;
+
+  before(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
+    await admin.disconnect();
+    await registerSchema(registry, subjectFor(topic), readSchema('Case'));
+  });
+
+  after(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    await deleteSubject(config, subjectFor(topic));
+  });
+
+  it('consumes back an Avro Case equal to the one produced, through the registry', async () => {
+    const codec = createCodec(registry);
+    const sent = {
+      case_id: randomUUID(),
+      received_at: Date.UTC(2026, 10, 28, 12, 0, 0),
+      channel: 'email',
+      language: 'en',
+      subject: 'Data request',
+      body: 'Please send me a copy of the data you hold on me.',
+      customer_ref: 'cust-42',
+      jurisdiction: 'GDPR',
+      metadata: { queue: 'privacy', ticket: 'T-1' },
+    };
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const value = await codec.encode(topic, sent);
+    expect(value[0]).to.equal(0);
+    await producer.send({ topic, messages: [{ key: sent.case_id, value }] });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: `${topic}-reader` });
+    const received: unknown[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        received.push((await codec.decode(message.value, 'Case')).value);
+      },
+    });
+    await waitFor(() => received.length === 1, { what: 'the case to come back' });
+    await consumer.disconnect();
+    expect({ ...(received[0] as object) }).to.deep.equal(sent);
+  });
+
+  it('refuses a value without the magic byte with its own code', async () => {
+    const codec = createCodec(registry);
+    const err = await codec.decode(Buffer.from('{"case_id":"x"}')).catch((e) => e);
+    expect(err.code).to.equal('PCC_DECODE_MAGIC_BYTE');
+  });
+
+  it('refuses an unknown schema id with its own code', async () => {
+    const codec = createCodec(registry);
+    const buf = Buffer.alloc(10);
+    buf.writeInt32BE(987654321, 1);
+    const err = await codec.decode(buf).catch((e) => e);
+    expect(err.code).to.equal('PCC_DECODE_UNKNOWN_SCHEMA');
+  });
+});
+
+describe('schema registry compatibility (BACKWARD)', () => {
+  const config = testConfig();
+  const registry = createRegistry(config);
+  const subject = `compat-${randomUUID()}-value`;
+  const v1 = {
+    type: 'record',
+    name: 'Probe',
+    namespace: 'pcc.test',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'n', type: 'long' },
+    ],
+  };
+
+  before(async () => {
+    await registerSchema(registry, subject, v1);
+  });
+
+  after(() => deleteSubject(config, subject));
+
+  it('accepts a compatible change: a new optional field', async () => {
+    const v2 = { ...v1, fields: [...v1.fields, { name: 'note', type: ['null', 'string'], default: null }] };
+    const id = await registerSchema(registry, subject, v2);
+    expect(id).to.be.a('number');
+  });
+
+  it('rejects a new field without a default (old records could not be read)', async () => {
+    const bad = { ...v1, fields: [...v1.fields, { name: 'required_now', type: 'string' }] };
+    const err = await registerSchema(registry, subject, bad).catch((e) => e);
+    expect(err.code).to.equal('PCC_SCHEMA_INCOMPATIBLE');
+  });
+
+  it('rejects a field whose type changes incompatibly', async () => {
+    const bad = { ...v1, fields: [{ name: 'id', type: 'int' }, v1.fields[1]] };
+    const err = await registerSchema(registry, subject, bad).catch((e) => e);
+    expect(err.code).to.equal('PCC_SCHEMA_INCOMPATIBLE');
+  });
+});
