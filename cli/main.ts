@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Loader> = {
   migrate: () => load('./commands/migrate'),
   bootstrap: () => load('./commands/bootstrap'),
   classify: () => load('./commands/classify'),
+  run: () => load('./commands/run'),
+  produce: () => load('./commands/produce'),
+  processor: () => load('./commands/processor'),
+  sink: () => load('./commands/sink'),
 };
 
 export function commandNames(): string[] {

@@ -71,6 +71,7 @@ export const CONFIG_DOCS = {
   PCC_TOPIC_ALERTS: { schema: z.string().min(1), default: 'pcc.alerts.v1', doc: 'Alert topic.' },
   PCC_PROCESSOR_GROUP: { schema: z.string().min(1), default: 'pcc-processor', doc: 'Consumer group of the processors.' },
   PCC_PROCESSOR_TRANSACTIONAL_ID: { schema: z.string().min(1), default: 'pcc-processor', doc: 'Transactional id prefix of the processors (one per instance; the instance id is appended).' },
+  PCC_PROCESSOR_INSTANCE: { schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'), default: '0', doc: 'Instance id of a processor, unique among the running instances; appended to the transactional id so a restarted instance fences its predecessor.' },
   PCC_PROCESSOR_MAX_BATCH: { schema: posInt, default: '1000', doc: 'Most cases classified in one model call.' },
   PCC_MAX_BODY_CHARS: { schema: posInt, default: '20000', doc: 'Characters of a body that are classified; longer bodies are truncated with a warning.' },
   PCC_MAX_BODY_BYTES: { schema: posInt, default: '1048576', doc: 'Bodies larger than this (bytes, UTF-8) are dead-lettered.' },
@@ -114,6 +115,7 @@ export interface PccConfig {
   processor: {
     groupId: string;
     transactionalId: string;
+    instanceId: string;
     maxBatch: number;
     maxBodyChars: number;
     maxBodyBytes: number;
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
     processor: {
       groupId: r.PCC_PROCESSOR_GROUP,
       transactionalId: r.PCC_PROCESSOR_TRANSACTIONAL_ID,
+      instanceId: r.PCC_PROCESSOR_INSTANCE,
       maxBatch: r.PCC_PROCESSOR_MAX_BATCH,
       maxBodyChars: r.PCC_MAX_BODY_CHARS,
       maxBodyBytes: r.PCC_MAX_BODY_BYTES,

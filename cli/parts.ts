@@ -1,0 +1,32 @@
+/** Factories for the stream parts, so that `run`, `processor` and `sink` share one definition. */
+import { loadClassifier } from '../ml/classifier';
+import { createProcessor } from '../processors';
+import { createPostgresSink } from '../sinks/postgres';
+import type { Part, Runtime } from './runtime';
+
+export async function processorPart(rt: Runtime): Promise<Part> {
+  const classifier = await loadClassifier(rt.config.model.dir || undefined);
+  const processor = createProcessor({
+    config: rt.config,
+    logger: rt.logger,
+    kafka: rt.kafka,
+    codec: rt.codec,
+    classifier,
+    metrics: rt.metrics,
+    instanceId: rt.config.processor.instanceId,
+  });
+  return {
+    name: 'processor',
+    start: () => processor.start(),
+    stop: async () => {
+      await processor.stop();
+      classifier.dispose();
+    },
+    health: () => processor.health(),
+  };
+}
+
+export function sinkPart(rt: Runtime): Part {
+  const sink = createPostgresSink({ config: rt.config, logger: rt.logger, kafka: rt.kafka, codec: rt.codec, pool: rt.pool(), metrics: rt.metrics });
+  return { name: 'sink-postgres', start: () => sink.start(), stop: () => sink.stop(), health: () => sink.health() };
+}

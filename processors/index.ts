@@ -1,0 +1,173 @@
+/**
+ * The stream processor: one consumer group over the real and synthetic case topics. For each
+ * fetched batch of a partition it runs the pure pipeline, then produces the predictions and
+ * dead letters and commits the consumed offsets inside one Kafka transaction (exactly once from
+ * case topic to prediction). Anything that is not bad input aborts the transaction; the batch
+ * is fetched again from the last committed offset.
+ *
+ * Fencing: the transactional id is stable per instance (PCC_PROCESSOR_TRANSACTIONAL_ID plus
+ * PCC_PROCESSOR_INSTANCE), so a restarted instance aborts whatever its crashed predecessor left
+ * open at once. kafkajs does not send consumer-group metadata with offsets (KIP-447), so a
+ * partition that moves between two live instances mid-batch can, rarely, be predicted twice;
+ * the Postgres sink's idempotency ledger keeps one row per (case_id, source) regardless.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import client from 'prom-client';
+import type { Codec } from '../lib/codec';
+import type { PccConfig } from '../lib/config';
+import { toPccError } from '../lib/errors';
+import { createProducer } from '../lib/kafka';
+import type { Logger } from '../lib/logger';
+import type { Source } from '../lib/taxonomy';
+import { processBatch, STAGES, type Classifier, type InputRecord } from './pipeline';
+
+export interface ProcessorDeps {
+  config: Readonly<PccConfig>;
+  logger: Logger;
+  kafka: Kafka;
+  codec: Codec;
+  classifier: Classifier;
+  metrics: client.Registry;
+  /** Distinguishes instances of a scaled-out processor; part of the transactional id. */
+  instanceId?: string;
+  now?: () => number;
+}
+
+export interface Processor {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+}
+
+function createProcessorMetrics(registry: client.Registry) {
+  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T) ?? make();
+  return {
+    cases: get('pcc_cases_processed_total', () => new client.Counter({ name: 'pcc_cases_processed_total', help: 'Cases classified and produced as predictions.', labelNames: ['source'], registers: [registry] })),
+    deadLetters: get('pcc_dead_letters_total', () => new client.Counter({ name: 'pcc_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason code.', labelNames: ['source', 'reason_code'], registers: [registry] })),
+    warnings: get('pcc_case_warnings_total', () => new client.Counter({ name: 'pcc_case_warnings_total', help: 'Cases repaired and classified with a warning.', labelNames: ['source', 'code'], registers: [registry] })),
+    batchSize: get('pcc_processor_batch_size', () => new client.Histogram({ name: 'pcc_processor_batch_size', help: 'Records per processed batch.', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [registry] })),
+    batchSeconds: get('pcc_processor_batch_seconds', () => new client.Histogram({ name: 'pcc_processor_batch_seconds', help: 'Wall time of a batch, decode to transaction commit.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] })),
+    stageSeconds: get('pcc_processor_stage_seconds_total', () => new client.Counter({ name: 'pcc_processor_stage_seconds_total', help: 'Time spent per pipeline stage.', labelNames: ['stage'], registers: [registry] })),
+    aborted: get('pcc_processor_transactions_aborted_total', () => new client.Counter({ name: 'pcc_processor_transactions_aborted_total', help: 'Transactions aborted (the batch is retried).', labelNames: ['code'], registers: [registry] })),
+    lag: get('pcc_consumer_lag', () => new client.Gauge({ name: 'pcc_consumer_lag', help: 'Records between the consumed offset and the high watermark, per topic and partition.', labelNames: ['group', 'topic', 'partition'], registers: [registry] })),
+  };
+}
+
+export function createProcessor(deps: ProcessorDeps): Processor {
+  const { config, kafka, codec, classifier } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'processor' });
+  const m = createProcessorMetrics(deps.metrics);
+  const t = config.topics;
+  const routes: Record<string, { source: Source; schema: 'Case' | 'SyntheticCase' }> = {
+    [t.casesReal]: { source: 'real', schema: 'Case' },
+    [t.casesSynthetic]: { source: 'synthetic', schema: 'SyntheticCase' },
+  };
+  const transactionalId = `${config.processor.transactionalId}-${deps.instanceId ?? '0'}`;
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let running = false;
+  let lastBatchAt = 0;
+  let crashed: string | null = null;
+
+  async function onBatch({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const started = performance.now();
+    const records: InputRecord[] = batch.messages.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
+    const outcome = await processBatch(records, {
+      decode: (buf, expected) => codec.decode(buf, expected),
+      classifier,
+      limits: config.processor,
+      topics: routes,
+      now,
+    });
+    const tp = performance.now();
+    const predictionMessages = await Promise.all(
+      outcome.predictions.map(async (p) => ({ key: p.case_id, value: await codec.encode(t.predictions, p) })),
+    );
+    const dlqMessages = await Promise.all(
+      outcome.deadLetters.map(async (d) => ({ key: d.case_id, value: await codec.encode(t.dlq, d) })),
+    );
+    outcome.stageMs.produce += performance.now() - tp;
+    await heartbeat();
+
+    const txn = await producer!.transaction();
+    try {
+      const sends = [];
+      if (predictionMessages.length) sends.push({ topic: t.predictions, messages: predictionMessages });
+      if (dlqMessages.length) sends.push({ topic: t.dlq, messages: dlqMessages });
+      if (sends.length) await txn.sendBatch({ topicMessages: sends });
+      const last = batch.messages[batch.messages.length - 1].offset;
+      await txn.sendOffsets({
+        consumerGroupId: config.processor.groupId,
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+      });
+      await txn.commit();
+    } catch (err) {
+      const e = toPccError(err, 'PCC_KAFKA_UNAVAILABLE');
+      m.aborted.inc({ code: e.code });
+      await txn.abort().catch(() => undefined);
+      throw e;
+    }
+    const source = routes[batch.topic].source;
+    m.cases.inc({ source }, outcome.predictions.length);
+    for (const d of outcome.deadLetters) m.deadLetters.inc({ source, reason_code: d.reason_code });
+    for (const p of outcome.predictions) for (const w of p.warnings) m.warnings.inc({ source, code: w });
+    for (const s of STAGES) m.stageSeconds.inc({ stage: s }, outcome.stageMs[s] / 1000);
+    m.batchSize.observe(batch.messages.length);
+    m.batchSeconds.observe((performance.now() - started) / 1000);
+    const lag = Number(batch.highWatermark) - Number(batch.lastOffset()) - 1;
+    m.lag.set({ group: config.processor.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+    lastBatchAt = now();
+    if (outcome.deadLetters.length) {
+      log.warn('dead-lettered records', {
+        topic: batch.topic,
+        partition: batch.partition,
+        count: outcome.deadLetters.length,
+        codes: [...new Set(outcome.deadLetters.map((d) => d.reason_code))],
+      });
+    }
+    log.debug('batch done', { topic: batch.topic, partition: batch.partition, cases: outcome.predictions.length, dead: outcome.deadLetters.length });
+  }
+
+  return {
+    async start() {
+      producer = createProducer(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+      await producer.connect();
+      await codec.prepare(t.predictions);
+      await codec.prepare(t.dlq);
+      consumer = kafka.consumer({
+        groupId: config.processor.groupId,
+        readUncommitted: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxBytesPerPartition: 2 * 1024 * 1024,
+        maxWaitTimeInMs: 250,
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        crashed = (e.payload.error as Error)?.message ?? 'crash';
+        log.error('consumer crashed', { error: crashed, restart: e.payload.restart });
+        if (e.payload.restart) crashed = null;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [t.casesReal, t.casesSynthetic], fromBeginning: true });
+      running = true;
+      await consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        // Resolving only moves the fetch position; offsets are committed by the transaction.
+        eachBatchAutoResolve: true,
+        eachBatch: onBatch,
+      });
+      log.info('processor started', { topics: [t.casesReal, t.casesSynthetic], group: config.processor.groupId, transactional_id: transactionalId, model: classifier.version });
+    },
+    async stop() {
+      running = false;
+      await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
+      await producer?.disconnect().catch((e) => log.warn('producer disconnect failed', { error: (e as Error).message }));
+    },
+    health() {
+      return { ok: running && crashed === null, detail: { running, crashed, last_batch_at: lastBatchAt ? new Date(lastBatchAt).toISOString() : null } };
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Personal-data redaction (DESIGN.md, "Guarantees"): e-mail addresses, phone numbers, payment
+ * card numbers (Luhn-checked), IBANs (ISO 13616 mod-97 checked) and national identifiers are
+ * replaced by a bracketed kind before any text reaches Postgres, a topic other than the case
+ * topics, or a log line. Pure functions; no I/O.
+ *
+ * Checksums keep order numbers and tracking codes readable: a 16-digit order id that fails
+ * Luhn is not a card, a string shaped like an IBAN that fails mod-97 is not an IBAN.
+ */
+
+export type PiiKind = 'email' | 'phone' | 'card' | 'iban' | 'national_id';
+
+export interface Redaction {
+  text: string;
+  found: PiiKind[];
+  counts: Partial<Record<PiiKind, number>>;
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+(?:\s*(?:@|\(at\)|\[at\])\s*)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+
+// IBAN: two letters, two check digits, 11–30 alphanumerics, optionally grouped by spaces.
+const IBAN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b/gi;
+
+// 13–19 digits, optionally grouped by spaces or dashes (card numbers as people type them).
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+// National ids with a recognisable shape:
+//  US SSN 123-45-6789; UK NI number AB 12 34 56 C; Spanish DNI/NIE 12345678Z / X1234567L;
+//  French NIR (15 digits starting 1/2); Italian codice fiscale; Dutch BSN is 9 digits with no
+//  shape of its own and is left to the phone/card rules.
+const NATIONAL_IDS: RegExp[] = [
+  /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g,
+  /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
+  /\b[XYZ]?\d{7,8}[A-HJ-NP-TV-Z]\b/g,
+  /\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b/g,
+  /\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b/gi,
+];
+
+// Phone numbers: an optional +country code, then 7–15 digits grouped by spaces, dots, dashes
+// or parentheses. Checked afterwards for digit count so that dates and prices are left alone.
+const PHONE = /(?:\+|\b00)?\(?\d{1,4}\)?(?:[ .\-\u00a0]?\(?\d{1,5}\)?){2,6}\d\b/g;
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let dbl = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return sum % 10 === 0;
+}
+
+export function ibanValid(raw: string): boolean {
+  const s = raw.replace(/\s+/g, '').toUpperCase();
+  if (s.length < 15 || s.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
+  const rearranged = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (const ch of rearranged) {
+    const v = ch >= 'A' && ch <= 'Z' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of v) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+function digitsOf(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+function looksLikeDateOrTime(s: string): boolean {
+  return /^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$/.test(s.trim()) || /^\d{1,2}:\d{2}/.test(s.trim());
+}
+
+export function redact(input: string): Redaction {
+  const counts: Partial<Record<PiiKind, number>> = {};
+  const bump = (k: PiiKind) => {
+    counts[k] = (counts[k] ?? 0) + 1;
+  };
+  let text = input.replace(EMAIL, () => {
+    bump('email');
+    return '[EMAIL]';
+  });
+  text = text.replace(IBAN, (m) => {
+    // The pattern is greedy and may take a following word ("... 00 now"); the longest prefix
+    // that passes mod-97 is the IBAN.
+    for (let end = m.length; end >= 15; end--) {
+      if (m[end - 1] === ' ') continue;
+      if (ibanValid(m.slice(0, end))) {
+        bump('iban');
+        return `[IBAN]${m.slice(end)}`;
+      }
+    }
+    return m;
+  });
+  text = text.replace(CARD, (m) => {
+    const d = digitsOf(m);
+    if (d.length < 13 || d.length > 19 || !luhnValid(d)) return m;
+    bump('card');
+    return '[CARD]';
+  });
+  for (const re of NATIONAL_IDS) {
+    text = text.replace(re, () => {
+      bump('national_id');
+      return '[NATIONAL_ID]';
+    });
+  }
+  text = text.replace(PHONE, (m) => {
+    const d = digitsOf(m);
+    if (d.length < 7 || d.length > 15 || looksLikeDateOrTime(m)) return m;
+    // A bare run of digits without a + or a separator is more often an order number than a phone.
+    if (!/[+\s.\-()]/.test(m) && d.length < 10) return m;
+    bump('phone');
+    return '[PHONE]';
+  });
+  const found = (Object.keys(counts) as PiiKind[]).sort();
+  return { text, found, counts };
+}
+
+/** The start of a redacted text for storage, cut at a word boundary where one is near. */
+export function excerpt(redactedText: string, maxChars = 280): string {
+  const flat = redactedText.replace(/\s+/g, ' ').trim();
+  if (flat.length <= maxChars) return flat;
+  const cut = flat.lastIndexOf(' ', maxChars);
+  return `${flat.slice(0, cut > maxChars * 0.6 ? cut : maxChars)}…`;
+}

@@ -1,0 +1,168 @@
+/**
+ * The Postgres sink: consumes predictions, dead letters and alerts (read_committed, so aborted
+ * processor transactions are never seen), writes each fetched batch in one database
+ * transaction, and commits the Kafka offsets only after the database commit. Writes are
+ * idempotent, so a crash between the two replays the batch harmlessly.
+ *
+ * A lost database is retried with bounded, jittered backoff for as long as it takes, with
+ * heartbeats so the group keeps the partitions; the sink then catches up from Kafka.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import client from 'prom-client';
+import type { Codec, SchemaName } from '../../lib/codec';
+import type { PccConfig } from '../../lib/config';
+import { inTransaction, isDbUnavailable } from '../../lib/db';
+import { PccError, toPccError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { withRetry } from '../../lib/retry';
+import type { DeadLetterValue, PredictionValue } from '../../processors/pipeline';
+import { daysOf, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts, type AlertValue } from './repository';
+
+export interface PostgresSinkDeps {
+  config: Readonly<PccConfig>;
+  logger: Logger;
+  kafka: Kafka;
+  codec: Codec;
+  pool: pg.Pool;
+  metrics: client.Registry;
+  now?: () => number;
+}
+
+export interface PostgresSink {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): { ok: boolean; detail: Record<string, unknown> };
+}
+
+const DAY_MS = 86_400_000;
+
+function sinkMetrics(registry: client.Registry) {
+  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T) ?? make();
+  return {
+    rows: get('pcc_sink_rows_written_total', () => new client.Counter({ name: 'pcc_sink_rows_written_total', help: 'Rows written by the Postgres sink (replays that changed nothing are not counted).', labelNames: ['table', 'source'], registers: [registry] })),
+    received: get('pcc_sink_records_total', () => new client.Counter({ name: 'pcc_sink_records_total', help: 'Records consumed by the Postgres sink.', labelNames: ['topic'], registers: [registry] })),
+    batchSeconds: get('pcc_sink_batch_seconds', () => new client.Histogram({ name: 'pcc_sink_batch_seconds', help: 'Wall time of a sink batch, decode to offset commit.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] })),
+    dbRetries: get('pcc_sink_db_retries_total', () => new client.Counter({ name: 'pcc_sink_db_retries_total', help: 'Database writes retried after a lost connection.', registers: [registry] })),
+    lag: get('pcc_consumer_lag', () => new client.Gauge({ name: 'pcc_consumer_lag', help: 'Records between the consumed offset and the high watermark, per topic and partition.', labelNames: ['group', 'topic', 'partition'], registers: [registry] })),
+  };
+}
+
+export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
+  const { config, kafka, codec, pool } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'sink-postgres' });
+  const m = sinkMetrics(deps.metrics);
+  const t = config.topics;
+  const schemaOf: Record<string, SchemaName> = { [t.predictions]: 'Prediction', [t.dlq]: 'DeadLetter', [t.alerts]: 'Alert' };
+  const knownDays = new Set<string>();
+  const abort = new AbortController();
+  let consumer: Consumer | undefined;
+  let running = false;
+  let dbDown = false;
+  let lastBatchAt = 0;
+
+  async function decodeAll(batch: EachBatchPayload['batch']) {
+    const predictions: PredictionValue[] = [];
+    const deadLetters: DeadLetterValue[] = [];
+    const alerts: AlertValue[] = [];
+    const expected = schemaOf[batch.topic];
+    for (const msg of batch.messages) {
+      try {
+        const { value } = await codec.decode(msg.value, expected);
+        if (expected === 'Prediction') predictions.push(value as unknown as PredictionValue);
+        else if (expected === 'DeadLetter') deadLetters.push(value as unknown as DeadLetterValue);
+        else alerts.push(value as unknown as AlertValue);
+      } catch (err) {
+        const e = toPccError(err);
+        if (e.retriable || !e.code.startsWith('PCC_DECODE_')) throw e;
+        // Never lose a record silently: an unreadable one becomes a dead-letter row of its own.
+        deadLetters.push({
+          case_id: msg.key ? msg.key.toString('utf8') : null,
+          source: null,
+          source_topic: batch.topic,
+          source_partition: batch.partition,
+          source_offset: Number(msg.offset),
+          reason_code: e.code,
+          reason: `sink could not decode: ${e.message}`,
+          failed_at: now(),
+          payload: msg.value ? msg.value.subarray(0, 64 * 1024) : null,
+          payload_redacted: false,
+        });
+      }
+    }
+    return { predictions, deadLetters, alerts };
+  }
+
+  async function onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const started = performance.now();
+    m.received.inc({ topic: batch.topic }, batch.messages.length);
+    const { predictions, deadLetters, alerts } = await decodeAll(batch);
+    const days = daysOf(predictions.map((p) => p.predicted_at)).filter((d) => !knownDays.has(d));
+
+    const written = await withRetry(
+      () =>
+        inTransaction(pool, async (db) => {
+          await ensurePartitions(db, days);
+          return {
+            predictions: await insertPredictions(db, predictions),
+            deadLetters: await insertDeadLetters(db, deadLetters),
+            alerts: await upsertAlerts(db, alerts),
+          };
+        }),
+      {
+        retries: Infinity,
+        initialDelayMs: 250,
+        maxDelayMs: 5_000,
+        signal: abort.signal,
+        isRetriable: (err) => isDbUnavailable(err),
+        onRetry: (err, attempt, delayMs) => {
+          dbDown = true;
+          m.dbRetries.inc();
+          log.warn('database unavailable; retrying', { attempt, delay_ms: delayMs, error: (err as Error).message, code: 'PCC_DB_UNAVAILABLE' });
+          heartbeat().catch(() => undefined);
+        },
+      },
+    ).catch((err) => {
+      throw isDbUnavailable(err) ? new PccError('PCC_DB_UNAVAILABLE', 'database unavailable', {}, { cause: err }) : err;
+    });
+    if (dbDown) log.info('database back; catching up');
+    dbDown = false;
+    days.forEach((d) => knownDays.add(d));
+
+    const last = batch.messages[batch.messages.length - 1].offset;
+    await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+
+    for (const [source, n] of Object.entries(written.predictions)) m.rows.inc({ table: 'predictions', source }, n);
+    if (written.deadLetters) m.rows.inc({ table: 'dead_letters', source: 'all' }, written.deadLetters);
+    if (written.alerts) m.rows.inc({ table: 'alerts', source: 'all' }, written.alerts);
+    m.batchSeconds.observe((performance.now() - started) / 1000);
+    const lag = Number(batch.highWatermark) - Number(batch.lastOffset()) - 1;
+    m.lag.set({ group: config.sink.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+    lastBatchAt = now();
+  }
+
+  return {
+    async start() {
+      const today = Math.floor(now() / DAY_MS) * DAY_MS;
+      const ahead = Array.from({ length: config.sink.partitionsAheadDays + 1 }, (_, i) => new Date(today + i * DAY_MS).toISOString().slice(0, 10));
+      await ensurePartitions(pool, ahead);
+      ahead.forEach((d) => knownDays.add(d));
+      consumer = kafka.consumer({ groupId: config.sink.groupId, readUncommitted: false, sessionTimeout: 45_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [t.predictions, t.dlq, t.alerts], fromBeginning: true });
+      running = true;
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 1, eachBatch: onBatch });
+      log.info('postgres sink started', { topics: [t.predictions, t.dlq, t.alerts], group: config.sink.groupId });
+    },
+    async stop() {
+      running = false;
+      abort.abort(new Error('sink stopping'));
+      await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
+    },
+    health() {
+      return { ok: running && !dbDown, detail: { running, db_down: dbDown, last_batch_at: lastBatchAt ? new Date(lastBatchAt).toISOString() : null } };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { excerpt, ibanValid, luhnValid, redact } from '../../../processors/redact';
+
+describe('redact', () => {
+  it('replaces e-mail addresses, including obfuscated ones', () => {
+    const r = redact('Write to jane.doe@example.com or john (at) example.org please');
+    expect(r.text).to.equal('Write to [EMAIL] or [EMAIL] please');
+    expect(r.found).to.deep.equal(['email']);
+    expect(r.counts.email).to.equal(2);
+  });
+
+  it('replaces phone numbers in international and local shapes', () => {
+    for (const p of ['+1 555 0100 2233', '(555) 010-2233', '+44 20 7946 0958', '0049 30 1234567', '555.010.2233']) {
+      const r = redact(`call me at ${p} today`);
+      expect(r.text, p).to.equal('call me at [PHONE] today');
+      expect(r.found, p).to.deep.equal(['phone']);
+    }
+  });
+
+  it('replaces card numbers that pass the Luhn check and leaves other long numbers', () => {
+    expect(redact('card 4111 1111 1111 1111 was charged').text).to.equal('card [CARD] was charged');
+    expect(redact('card 4111-1111-1111-1111').found).to.deep.equal(['card']);
+    const order = redact('order 4111 1111 1111 1112 is late');
+    expect(order.found).to.not.include('card');
+  });
+
+  it('replaces IBANs with a valid checksum and leaves look-alikes', () => {
+    expect(redact('pay to DE89 3704 0044 0532 0130 00 now').text).to.equal('pay to [IBAN] now');
+    expect(redact('GB82WEST12345698765432').found).to.deep.equal(['iban']);
+    expect(redact('ref DE00 3704 0044 0532 0130 00').found).to.not.include('iban');
+  });
+
+  it('replaces national ids: US SSN, UK NI number, Spanish DNI', () => {
+    expect(redact('SSN 123-45-6789').text).to.equal('SSN [NATIONAL_ID]');
+    expect(redact('NI number QQ 12 34 56 C').text).to.equal('NI number [NATIONAL_ID]');
+    expect(redact('DNI 12345678Z').text).to.equal('DNI [NATIONAL_ID]');
+  });
+
+  it('leaves dates, prices and short order numbers alone', () => {
+    const t = 'On 2026-11-28 at 10:30 I paid 129.99 for order 48213';
+    const r = redact(t);
+    expect(r.text).to.equal(t);
+    expect(r.found).to.deep.equal([]);
+  });
+
+  it('checks Luhn and IBAN checksums', () => {
+    expect(luhnValid('4111111111111111')).to.equal(true);
+    expect(luhnValid('4111111111111112')).to.equal(false);
+    expect(ibanValid('DE89370400440532013000')).to.equal(true);
+    expect(ibanValid('DE89370400440532013001')).to.equal(false);
+  });
+
+  it('cuts an excerpt at a word boundary and flattens white space', () => {
+    const e = excerpt('word '.repeat(100), 50);
+    expect(e.length).to.be.at.most(51);
+    expect(e.endsWith('…')).to.equal(true);
+    expect(excerpt('a\n\n b')).to.equal('a b');
+  });
+});
