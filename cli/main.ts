@@ -26,6 +26,8 @@ const COMMANDS: Record<string, Loader> = {
   classify: () => load('./commands/classify'),
   run: () => load('./commands/run'),
   produce: () => load('./commands/produce'),
+  dlq: () => load('./commands/dlq'),
+  retention: () => load('./commands/retention'),
   processor: () => load('./commands/processor'),
   sink: () => load('./commands/sink'),
 };

@@ -16,5 +16,10 @@ stop() { # name pidfile
   echo "[down] $name: stopped (pid $pid)"
 }
 
-stop registry "$RUN_DIR/registry.pid"
-stop kafka "$RUN_DIR/kafka.pid"
+# `down.sh` stops both; `down.sh kafka` or `down.sh registry` stops one (tests restart the broker).
+case "${1:-all}" in
+  kafka) stop kafka "$RUN_DIR/kafka.pid" ;;
+  registry) stop registry "$RUN_DIR/registry.pid" ;;
+  all) stop registry "$RUN_DIR/registry.pid"; stop kafka "$RUN_DIR/kafka.pid" ;;
+  *) echo "usage: infra/down.sh [kafka|registry]" >&2; exit 2 ;;
+esac

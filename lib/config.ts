@@ -145,7 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
   }
   if (raw.PCC_STRICT_ENV !== false) {
     for (const name of Object.keys(env)) {
-      if (name.startsWith('PCC_') && !(name in CONFIG_DOCS) && !INFRA_ONLY_VARS.has(name)) {
+      // PCC_TEST_* steer the test suite only.
+      if (name.startsWith('PCC_') && !name.startsWith('PCC_TEST_') && !(name in CONFIG_DOCS) && !INFRA_ONLY_VARS.has(name)) {
         problems.push(`${name}: unknown variable (misspelt? see README.md's configuration table)`);
       }
     }

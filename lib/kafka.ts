@@ -74,5 +74,8 @@ export async function ensureTopics(admin: Admin, plans: TopicPlan[]): Promise<st
  * same partition whichever client produced it.
  */
 export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...opts });
+  // An idempotent producer that gives up retrying may leave a gap or a duplicate behind; it
+  // retries (with backoff capped at 10 s) until the broker is back, as the EoS contract needs.
+  const retry = opts.idempotent || opts.transactionalId ? { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000, initialRetryTime: 200 } : undefined;
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...(retry ? { retry } : {}), ...opts });
 }

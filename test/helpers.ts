@@ -14,8 +14,13 @@ export function uniqueName(prefix: string): string {
 
 /** A config whose topics and groups are unique to the caller, over the local services. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Readonly<PccConfig> {
+  return loadConfig(testEnv(overrides));
+}
+
+/** The environment of testConfig(), for a child process (`node bin/pcc.js ...`) that must share it. */
+export function testEnv(overrides: NodeJS.ProcessEnv = {}): Record<string, string> {
   const id = uniqueName('t');
-  return loadConfig({
+  const env: NodeJS.ProcessEnv = {
     PCC_ENV: 'test',
     PCC_LOG_LEVEL: process.env.PCC_TEST_LOG_LEVEL ?? 'warn',
     PCC_TOPIC_CASES_REAL: `${id}.cases.real`,
@@ -31,7 +36,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Readonly<PccConfi
     PCC_METRICS_PORT: '0',
     ...pickEnv(['PCC_KAFKA_BROKERS', 'PCC_REGISTRY_URL', 'PCC_DATABASE_URL']),
     ...overrides,
-  });
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
 function pickEnv(names: string[]): NodeJS.ProcessEnv {
