@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Loader> = {
   produce: () => load('./commands/produce'),
   dlq: () => load('./commands/dlq'),
   retention: () => load('./commands/retention'),
+  demo: () => load('./commands/demo'),
   processor: () => load('./commands/processor'),
   sink: () => load('./commands/sink'),
 };

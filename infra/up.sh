@@ -14,6 +14,8 @@ KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${PCC_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${PCC_KAFKA_CONTROLLER_PORT:-9093}"
 REGISTRY_PORT="${PCC_REGISTRY_PORT:-8081}"
+# Apicurio's management interface (health, metrics); Quarkus opens it beside the API.
+REGISTRY_MGMT_PORT="${PCC_REGISTRY_MGMT_PORT:-9000}"
 PG_HOST="${PCC_PG_HOST:-127.0.0.1}"
 PG_PORT="${PCC_PG_PORT:-5432}"
 PG_USER="${PCC_PG_USER:-postgres}"
@@ -34,9 +36,16 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 wait_for() { # name timeout_s command...
   local name="$1" timeout="$2"; shift 2
-  local start=$SECONDS
+  local start=$SECONDS pidf="$RUN_DIR/$name.pid"
   until "$@"; do
     if (( SECONDS - start > timeout )); then return 1; fi
+    # A process we started that has died will not become ready: fail now, with its log.
+    if [ -f "$pidf" ] && ! pid_alive "$pidf"; then
+      printf '[up] %s exited during start; last lines of its log:\n' "$name" >&2
+      tail -n 15 "$RUN_DIR/$name.log" "$RUN_DIR/$name.out" 2>/dev/null | grep -v '^$' | tail -n 15 >&2
+      rm -f "$pidf"
+      return 1
+    fi
     sleep 0.5
   done
   log "$name ready after $(( SECONDS - start ))s"
@@ -157,6 +166,7 @@ start_registry() {
   log "registry: starting Apicurio on 127.0.0.1:$REGISTRY_PORT (storage: postgres database $REGISTRY_DB)"
   (cd "$APICURIO" && nohup "$java" -Xms128m -Xmx"$REGISTRY_HEAP" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
     -Dapicurio.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$REGISTRY_DB" \
     -Dapicurio.datasource.username="$PG_USER" -Dapicurio.datasource.password=unused \

@@ -84,6 +84,17 @@ export const CONFIG_DOCS = {
   PCC_DRIFT_LATENESS_MS: { schema: nonNegInt, default: '600000', doc: 'Late events up to this long after a window ends are folded into it (ms).' },
   PCC_LOW_CONFIDENCE: { schema: fraction, default: '0.5', doc: 'Confidence below this is low confidence.' },
   PCC_ALERT_WEBHOOK_URL: { schema: z.union([z.literal(''), httpUrl]), default: '', doc: 'Slack-compatible webhook for alerts; empty disables it.' },
+  PCC_DRIFT_MIN_CASES: { schema: posInt, default: '30', doc: 'A window (or reference) with fewer predictions is written as insufficient_data and raises nothing (volume excepted).' },
+  PCC_DRIFT_REFERENCE_DAYS: { schema: posInt, default: '7', doc: 'Length of the trailing reference (days of closed windows of the same source).' },
+  PCC_DRIFT_REFERENCE_FILE: { schema: z.string(), default: '', doc: 'Frozen reference: a JSONL file of predictions (e.g. the model\'s evaluation data); empty means the trailing reference.' },
+  PCC_DRIFT_THRESHOLDS: { schema: z.string(), default: '', doc: 'JSON overrides of per-metric thresholds, e.g. {"confidence_psi":{"warning":0.15}}; defaults in docs/monitoring.md.' },
+  PCC_DRIFT_SAMPLE_SIZE: { schema: posInt, default: '200', doc: 'Embeddings sampled per window and per reference for the MMD test (bottom-k by case_id hash).' },
+  PCC_DRIFT_PERMUTATIONS: { schema: posInt, default: '200', doc: 'Permutations of the MMD test (smallest p-value is 1/(n+1)).' },
+  PCC_DRIFT_CHECKPOINT_MS: { schema: posInt, default: '5000', doc: 'Most time between drift checkpoints (state and offsets to Postgres) while no window closes (ms).' },
+  PCC_ALERT_PENDING_WINDOWS: { schema: posInt, default: '2', doc: 'Consecutive breaching windows before a warning alert fires.' },
+  PCC_ALERT_CRITICAL_PENDING_WINDOWS: { schema: posInt, default: '1', doc: 'Consecutive breaching windows before a critical alert fires.' },
+  PCC_ALERT_COOLDOWN_WINDOWS: { schema: nonNegInt, default: '2', doc: 'Windows after a resolve during which the same alert does not fire again.' },
+  PCC_ALERT_WEBHOOK_QUEUE: { schema: posInt, default: '100', doc: 'Alert webhook messages held while the webhook is slow; the oldest is dropped beyond this.' },
   PCC_METRICS_PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '9464', doc: 'Port of /healthz and /metrics for processors and sinks (0 picks a free port).' },
   PCC_GATEWAY_PORT: { schema: port, default: '3000', doc: 'Port of the REST gateway.' },
   PCC_GATEWAY_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the gateway listens on.' },
@@ -122,7 +133,24 @@ export interface PccConfig {
     futureSkewMs: number;
   };
   sink: { groupId: string; partitionsAheadDays: number; retentionDays: number };
-  drift: { groupId: string; windowMs: number; latenessMs: number; lowConfidence: number; webhookUrl: string };
+  drift: {
+    groupId: string;
+    windowMs: number;
+    latenessMs: number;
+    lowConfidence: number;
+    webhookUrl: string;
+    minCases: number;
+    referenceDays: number;
+    referenceFile: string;
+    thresholdsJson: string;
+    sampleSize: number;
+    permutations: number;
+    checkpointMs: number;
+    pendingWindows: number;
+    criticalPendingWindows: number;
+    cooldownWindows: number;
+    webhookQueue: number;
+  };
   metrics: { port: number };
   gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string };
   model: { dir: string };
@@ -190,6 +218,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       latenessMs: r.PCC_DRIFT_LATENESS_MS,
       lowConfidence: r.PCC_LOW_CONFIDENCE,
       webhookUrl: r.PCC_ALERT_WEBHOOK_URL,
+      minCases: r.PCC_DRIFT_MIN_CASES,
+      referenceDays: r.PCC_DRIFT_REFERENCE_DAYS,
+      referenceFile: r.PCC_DRIFT_REFERENCE_FILE,
+      thresholdsJson: r.PCC_DRIFT_THRESHOLDS,
+      sampleSize: r.PCC_DRIFT_SAMPLE_SIZE,
+      permutations: r.PCC_DRIFT_PERMUTATIONS,
+      checkpointMs: r.PCC_DRIFT_CHECKPOINT_MS,
+      pendingWindows: r.PCC_ALERT_PENDING_WINDOWS,
+      criticalPendingWindows: r.PCC_ALERT_CRITICAL_PENDING_WINDOWS,
+      cooldownWindows: r.PCC_ALERT_COOLDOWN_WINDOWS,
+      webhookQueue: r.PCC_ALERT_WEBHOOK_QUEUE,
     },
     metrics: { port: r.PCC_METRICS_PORT },
     gateway: {
@@ -206,7 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
 /** Variables read only by infra/up.sh (ports, heaps); accepted here so strict mode does not refuse them. */
 const INFRA_ONLY_VARS = new Set([
   'PCC_RUN_DIR', 'PCC_KAFKA_PORT', 'PCC_KAFKA_CONTROLLER_PORT', 'PCC_REGISTRY_PORT', 'PCC_PG_HOST', 'PCC_PG_PORT',
-  'PCC_PG_USER', 'PCC_PG_DATABASE', 'PCC_REGISTRY_DB', 'PCC_KAFKA_HEAP', 'PCC_REGISTRY_HEAP', 'PCC_READY_TIMEOUT_S',
+  'PCC_PG_USER', 'PCC_PG_DATABASE', 'PCC_REGISTRY_DB', 'PCC_REGISTRY_MGMT_PORT', 'PCC_KAFKA_HEAP', 'PCC_REGISTRY_HEAP', 'PCC_READY_TIMEOUT_S',
   'PCC_REGISTRY_JAVA',
 ]);
 

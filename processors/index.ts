@@ -139,7 +139,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       consumer = kafka.consumer({
         groupId: config.processor.groupId,
         readUncommitted: false,
-        sessionTimeout: 30_000,
+        // A killed instance's partitions move after this long; batches take well under a second.
+        sessionTimeout: 15_000,
+        rebalanceTimeout: 30_000,
         heartbeatInterval: 3_000,
         maxBytesPerPartition: 2 * 1024 * 1024,
         maxWaitTimeInMs: 250,

@@ -149,7 +149,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
       const ahead = Array.from({ length: config.sink.partitionsAheadDays + 1 }, (_, i) => new Date(today + i * DAY_MS).toISOString().slice(0, 10));
       await ensurePartitions(pool, ahead);
       ahead.forEach((d) => knownDays.add(d));
-      consumer = kafka.consumer({ groupId: config.sink.groupId, readUncommitted: false, sessionTimeout: 45_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024 });
+      consumer = kafka.consumer({ groupId: config.sink.groupId, readUncommitted: false, sessionTimeout: 15_000, rebalanceTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024 });
       await consumer.connect();
       await consumer.subscribe({ topics: [t.predictions, t.dlq, t.alerts], fromBeginning: true });
       running = true;
