@@ -164,7 +164,10 @@ start_registry() {
   ensure_database "$REGISTRY_DB"
   local java; java="$(find_java25)"
   log "registry: starting Apicurio on 127.0.0.1:$REGISTRY_PORT (storage: postgres database $REGISTRY_DB)"
-  (cd "$APICURIO" && nohup "$java" -Xms128m -Xmx"$REGISTRY_HEAP" \
+  # `cd` on its own line: with `cd && nohup java &` the whole list is backgrounded in a
+  # subshell and $! is that shell, not the JVM, so down.sh would stop the wrong process.
+  (cd "$APICURIO" || exit 1
+    nohup "$java" -Xms128m -Xmx"$REGISTRY_HEAP" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
