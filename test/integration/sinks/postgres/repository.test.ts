@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { createPool, inTransaction } from '../../../../lib/db';
+import { migrate } from '../../../../lib/migrations';
+import type { DeadLetterValue, PredictionValue } from '../../../../processors/pipeline';
+import { daysOf, dropOldPartitions, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts } from '../../../../sinks/postgres/repository';
+import { createTestDatabase } from '../../../helpers';
+
+const DAY = 86_400_000;
+
+function prediction(id: string, over: Partial<PredictionValue> = {}): PredictionValue {
+  const t = Date.UTC(2026, 10, 28, 10);
+  return {
+    case_id: id, source: 'real', intent: 'deletion_request', is_privacy: true, confidence: 0.8,
+    probabilities: [0, 0.8, 0, 0, 0, 0, 0, 0, 0.2], embedding: [0.1, -0.2, 0.3], model_version: 'm1',
+    redacted_excerpt: 'please delete [EMAIL]', pii_found: ['email'], warnings: [], channel: 'email', language: 'en',
+    jurisdiction: 'GDPR', received_at: t - 1000, predicted_at: t, processing_ms: 3, ground_truth_intent: null, batch_id: null,
+    sla_due_at: t + 30 * DAY, source_partition: 0, source_offset: 1, ...over,
+  };
+}
+
+describe('Postgres sink repository (real Postgres)', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let pool: pg.Pool;
+
+  before(async () => {
+    db = await createTestDatabase();
+    pool = createPool({ db: { url: db.url, poolMax: 3 } });
+    await migrate(pool);
+  });
+
+  after(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('replays a batch and finds one row per case', async () => {
+    const batch = [prediction('a'), prediction('b'), prediction('c', { source: 'synthetic', batch_id: 'b1', ground_truth_intent: 'deletion_request' })];
+    await ensurePartitions(pool, daysOf(batch.map((p) => p.predicted_at)));
+    const first = await inTransaction(pool, (c) => insertPredictions(c, batch));
+    expect(first).to.deep.equal({ real: 2, synthetic: 1 });
+    // The replay carries a later predicted_at, as a re-processed case would: still one row.
+    const replay = batch.map((p) => ({ ...p, predicted_at: p.predicted_at + DAY }));
+    await ensurePartitions(pool, daysOf(replay.map((p) => p.predicted_at)));
+    expect(await inTransaction(pool, (c) => insertPredictions(c, replay))).to.deep.equal({});
+    const { rows } = await pool.query('SELECT case_id, source, count(*)::int AS n FROM pcc.predictions GROUP BY 1, 2 ORDER BY 1');
+    expect(rows).to.deep.equal([
+      { case_id: 'a', source: 'real', n: 1 },
+      { case_id: 'b', source: 'real', n: 1 },
+      { case_id: 'c', source: 'synthetic', n: 1 },
+    ]);
+  });
+
+  it('keeps one row when the same case appears twice in one batch', async () => {
+    const n = await inTransaction(pool, (c) => insertPredictions(c, [prediction('dup'), prediction('dup', { confidence: 0.5 })]));
+    expect(n).to.deep.equal({ real: 1 });
+  });
+
+  it('keeps the same case id apart for real and synthetic', async () => {
+    const n = await inTransaction(pool, (c) => insertPredictions(c, [prediction('shared'), prediction('shared', { source: 'synthetic', batch_id: 'b', ground_truth_intent: 'not_privacy' })]));
+    expect(n).to.deep.equal({ real: 1, synthetic: 1 });
+  });
+
+  it('stores probabilities, embedding and arrays intact', async () => {
+    const { rows } = await pool.query(`SELECT probabilities, embedding, pii_found, warnings FROM pcc.predictions WHERE case_id = 'a'`);
+    expect(rows[0].probabilities.map((x: number) => Math.round(x * 10) / 10)).to.deep.equal([0, 0.8, 0, 0, 0, 0, 0, 0, 0.2]);
+    expect(rows[0].embedding).to.have.length(3);
+    expect(rows[0].pii_found).to.deep.equal(['email']);
+  });
+
+  it('writes a dead letter once per (topic, partition, offset)', async () => {
+    const d: DeadLetterValue = { case_id: 'x', source: 'real', source_topic: 't', source_partition: 0, source_offset: 7, reason_code: 'PCC_DECODE_AVRO', reason: 'bad', failed_at: Date.now(), payload: Buffer.from([1, 2, 3]), payload_redacted: false };
+    expect(await insertDeadLetters(pool, [d])).to.equal(1);
+    expect(await insertDeadLetters(pool, [d])).to.equal(0);
+    const { rows } = await pool.query(`SELECT payload FROM pcc.dead_letters WHERE source_offset = 7`);
+    expect([...rows[0].payload]).to.deep.equal([1, 2, 3]);
+  });
+
+  it('opens an alert on firing and closes it on resolved, whatever the replay order', async () => {
+    const base = { alert_id: 'al1', fingerprint: 'drift/intent_js/real', kind: 'drift', severity: 'warning', metric: 'intent_js', value: 0.3, threshold: 0.1, window_start: Date.now() - 3600_000, window_end: Date.now(), source: 'real', details: '{"a":1}', emitted_at: Date.now() };
+    await upsertAlerts(pool, [{ ...base, status: 'firing' }]);
+    await upsertAlerts(pool, [{ ...base, status: 'resolved', value: 0.01 }]);
+    await upsertAlerts(pool, [{ ...base, status: 'firing' }]);
+    const { rows } = await pool.query(`SELECT status, resolved_at IS NOT NULL AS closed, details FROM pcc.alerts WHERE alert_id = 'al1'`);
+    expect(rows).to.deep.equal([{ status: 'resolved', closed: true, details: { a: 1 } }]);
+  });
+
+  it('drops partitions older than the retention period and says which', async () => {
+    const now = Date.UTC(2026, 10, 28);
+    await ensurePartitions(pool, ['2025-01-01', '2025-01-02']);
+    const res = await inTransaction(pool, (c) => dropOldPartitions(c, 400, now));
+    expect(res.dropped).to.deep.equal(['pcc.predictions_20250101', 'pcc.predictions_20250102']);
+    const again = await inTransaction(pool, (c) => dropOldPartitions(c, 400, now));
+    expect(again.dropped).to.deep.equal([]);
+  });
+});
