@@ -21,6 +21,27 @@ import type { Logger } from '../lib/logger';
 import type { Source } from '../lib/taxonomy';
 import { processBatch, STAGES, type Classifier, type InputRecord } from './pipeline';
 
+/** Largest sum of value bytes sent in one produce request (the broker allows 1 MB per batch by default). */
+const MAX_SEND_BYTES = 512 * 1024;
+
+export function chunkBySize<T extends { value: Buffer | null }>(messages: T[], maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const n = (m.value?.length ?? 0) + 64;
+    if (cur.length > 0 && size + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
 export interface ProcessorDeps {
   config: Readonly<PccConfig>;
   logger: Logger;
@@ -93,10 +114,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
     const txn = await producer!.transaction();
     try {
-      const sends = [];
-      if (predictionMessages.length) sends.push({ topic: t.predictions, messages: predictionMessages });
-      if (dlqMessages.length) sends.push({ topic: t.dlq, messages: dlqMessages });
-      if (sends.length) await txn.sendBatch({ topicMessages: sends });
+      // Bounded requests: a whole fetched batch of predictions (embeddings included) can pass the
+      // broker's message.max.bytes in one record batch, so it goes out in chunks, all inside the
+      // same transaction.
+      for (const chunk of chunkBySize(predictionMessages, MAX_SEND_BYTES)) await txn.send({ topic: t.predictions, messages: chunk });
+      for (const chunk of chunkBySize(dlqMessages, MAX_SEND_BYTES)) await txn.send({ topic: t.dlq, messages: chunk });
       const last = batch.messages[batch.messages.length - 1].offset;
       await txn.sendOffsets({
         consumerGroupId: config.processor.groupId,
