@@ -51,7 +51,7 @@ describe('poison input and repairable cases (real services)', function () {
     await producer.send({ topic, messages: messages.map((m) => ({ ...m, partition: 0 })) });
     await producer.disconnect();
 
-    h.start('run', ['--no-drift']);
+    const pipeline = h.start('run', ['--no-drift']);
     await waitFor(async () => {
       const { rows } = await h.pool.query('SELECT (SELECT count(*) FROM pcc.predictions)::int AS p, (SELECT count(*) FROM pcc.dead_letters)::int AS d');
       return rows[0].p >= 4 && rows[0].d >= 6;
@@ -75,6 +75,7 @@ describe('poison input and repairable cases (real services)', function () {
     expect(byId.get(futureCase.case_id)!.warnings).to.deep.equal(['PCC_WARN_FUTURE_TIMESTAMP']);
     expect(byId.get(futureCase.case_id)!.received_at.getTime()).to.be.at.most(byId.get(futureCase.case_id)!.predicted_at.getTime());
     expect(byId.get(good1.case_id)!.warnings).to.deep.equal([]);
+    expect(await pipeline.kill('SIGTERM')).to.equal(0);
   });
 
   it('predicts a replayed dead letter once, however often it is replayed', async () => {
