@@ -64,6 +64,11 @@ export const ERROR_CATALOGUE = {
   PCC_LLM_BAD_OUTPUT: { retriable: false, httpStatus: 502, description: 'The LLM reply was not valid JSON for the case schema and could not be repaired.' },
   PCC_BATCH_IMMUTABLE: { retriable: false, httpStatus: 409, description: 'A published synthetic batch cannot be changed; generate a new batch.' },
   PCC_BATCH_NOT_FOUND: { retriable: false, httpStatus: 404, description: 'No synthetic batch with that id.' },
+  // drift monitor and alerts
+  PCC_DRIFT_REFERENCE_INVALID: { retriable: false, httpStatus: 500, description: 'The frozen drift reference file (PCC_DRIFT_REFERENCE_FILE) cannot be read or holds no usable predictions.' },
+  PCC_DRIFT_EMBEDDING_DIM: { retriable: false, httpStatus: 200, description: 'A prediction\'s embedding has another dimension than its window; it is counted but left out of the embedding metrics.' },
+  PCC_WEBHOOK_FAILED: { retriable: true, httpStatus: 503, description: 'The alert webhook could not be reached, timed out or answered 408/429/5xx; retried with backoff, then dropped.' },
+  PCC_WEBHOOK_REJECTED: { retriable: false, httpStatus: 502, description: 'The alert webhook refused the post with a 4xx (revoked or wrong URL); not retried.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
