@@ -1,0 +1,276 @@
+/**
+ * The pipeline under load: `node bin/pcc.js processor` and `node bin/pcc.js sink` as separate
+ * child processes on the bench stream, each with its own /metrics port.
+ *
+ * Throughput: N cases produced as fast as the producer goes; the figure is N / (first produce
+ * to the last row's stored_at). Processor stage seconds, sink batch seconds and the processes'
+ * CPU (/proc utime+stime) are read before and after, and divided by N.
+ *
+ * Latency: then cases are produced at a fixed rate (half the measured maximum) for a fixed time,
+ * each with received_at = its produce time; p50/p95/p99 of stored_at - received_at come from
+ * the database.
+ */
+import type { Message } from 'kafkajs';
+import type { CaseFactory } from './cases';
+import { connectProducer, produceAll, producePaced, progressBar, waitForCount } from './load';
+import {
+  busyShare, freePort, httpGet, machineCpu, processCpuSeconds, processMemoryMb, round, scrape, serviceCpuDelta, snapshotServices, sumMetric, type Sample,
+} from './proc';
+import type { BenchChild, BenchStack } from './stack';
+
+export interface Pipeline {
+  processor: BenchChild;
+  sink: BenchChild;
+  processorPort: number;
+  sinkPort: number;
+  rss: RssSampler;
+}
+
+export interface RssSampler {
+  series: { processor: [number, number][]; sink: [number, number][] };
+  stop(): void;
+}
+
+function sampleRss(pipe: { processor: BenchChild; sink: BenchChild }, everyMs: number): RssSampler {
+  const t0 = Date.now();
+  const series = { processor: [] as [number, number][], sink: [] as [number, number][] };
+  const take = () => {
+    const t = round((Date.now() - t0) / 1000, 1);
+    const p = processMemoryMb(pipe.processor.pid);
+    const s = processMemoryMb(pipe.sink.pid);
+    if (p) series.processor.push([t, p.rssMb]);
+    if (s) series.sink.push([t, s.rssMb]);
+    pipe.processor.peakRssMb();
+    pipe.sink.peakRssMb();
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  timer.unref();
+  return { series, stop: () => clearInterval(timer) };
+}
+
+/** `profileDir`: run both under `--cpu-prof`; the .cpuprofile files are written there when they stop. */
+export async function startPipeline(stack: BenchStack, rssEveryMs: number, profileDir?: string): Promise<Pipeline> {
+  const processorPort = await freePort();
+  const sinkPort = await freePort();
+  const prof = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  const processor = stack.spawn('processor', ['processor'], { PCC_METRICS_PORT: String(processorPort), PCC_PROCESSOR_INSTANCE: 'bench-0' }, prof('processor'));
+  const sink = stack.spawn('sink', ['sink'], { PCC_METRICS_PORT: String(sinkPort) }, prof('sink'));
+  await stack.waitGroupStable(stack.config.processor.groupId, processor, 120_000);
+  await stack.waitGroupStable(stack.config.sink.groupId, sink, 120_000);
+  for (const [c, port] of [[processor, processorPort], [sink, sinkPort]] as const) {
+    const h = await httpGet(port, '/healthz').catch((e: Error) => ({ status: 0, body: e.message }));
+    if (h.status !== 200) throw new Error(`${c.name} is not healthy: ${h.status} ${h.body}`);
+  }
+  return { processor, sink, processorPort, sinkPort, rss: sampleRss({ processor, sink }, rssEveryMs) };
+}
+
+export async function stopPipeline(pipe: Pipeline): Promise<{ processor: number | null; sink: number | null }> {
+  pipe.rss.stop();
+  const peaks = { processor: pipe.processor.peakRssMb(), sink: pipe.sink.peakRssMb() };
+  await Promise.all([pipe.processor.stop(), pipe.sink.stop()]);
+  return peaks;
+}
+
+const rowsStored = async (pipe: Pipeline) => sumMetric(await scrape(pipe.sinkPort), 'pcc_sink_rows_written_total', { table: 'predictions' });
+
+function childAlive(pipe: Pipeline): string | null {
+  for (const c of [pipe.processor, pipe.sink]) if (c.proc.exitCode !== null || c.proc.signalCode !== null) return `${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${c.output.slice(-5).join(' | ')}`;
+  return null;
+}
+
+/** Produces `messages` and waits until `baseline + messages.length` rows are stored. */
+async function pushAndWait(stack: BenchStack, pipe: Pipeline, messages: Message[], baseline: number, label: string, budgetMs: number) {
+  const producer = await connectProducer(stack.kafka);
+  const bar = progressBar(label, messages.length);
+  try {
+    const produced = produceAll(producer, stack.config.topics.casesReal, messages, { deadline: Date.now() + budgetMs });
+    const stored = waitForCount(() => rowsStored(pipe), baseline + messages.length, {
+      timeoutMs: budgetMs,
+      stallMs: 90_000,
+      intervalMs: 250,
+      onValue: (v) => bar.update(v - baseline),
+      failIf: () => childAlive(pipe),
+    });
+    const timing = await produced;
+    const r = await stored;
+    return { timing, ...r };
+  } finally {
+    bar.stop();
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+export interface ThroughputResult {
+  cases: number;
+  warmup_cases: number;
+  cases_per_s: number;
+  seconds: number;
+  produce_only_cases_per_s: number;
+  rows_stored: number;
+  dead_letters: number;
+  stage_cpu_us: Record<string, number>;
+  process_cpu_us_per_case: Record<string, number | null>;
+  machine_busy_share: number | null;
+  /** On-disk bytes per stored case: the predictions partitions and the idempotency ledger, with indexes and TOAST. */
+  db_bytes_per_case: { predictions: number; prediction_keys: number } | null;
+  /** Processor batches by size (upper bound of the histogram bucket → batches), over the phase. */
+  processor_batch_sizes: Record<string, number>;
+  complete: boolean;
+  error?: string;
+}
+
+/** Stage counters of the processor and the sink's batch-seconds sum, read once. */
+async function readCounters(pipe: Pipeline) {
+  const [p, s] = await Promise.all([scrape(pipe.processorPort), scrape(pipe.sinkPort)]);
+  const stage = (name: string) => sumMetric(p, 'pcc_processor_stage_seconds_total', { stage: name });
+  return {
+    decode: stage('decode'),
+    validate: stage('validate'),
+    redact: stage('redact'),
+    classify: stage('classify'),
+    produce: stage('produce'),
+    processorBatch: sumMetric(p, 'pcc_processor_batch_seconds_sum'),
+    store: sumMetric(s, 'pcc_sink_batch_seconds_sum'),
+    deadLetters: sumMetric(p, 'pcc_dead_letters_total'),
+    batchBuckets: Object.fromEntries(p.filter((x) => x.name === 'pcc_processor_batch_size_bucket').map((x) => [x.labels.le, x.value])) as Record<string, number>,
+    processed: sumMetric(p, 'pcc_cases_processed_total'),
+  };
+}
+
+export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm: Message[], messages: Message[]): Promise<ThroughputResult> {
+  // A short warm-up: the model's word cache, the JIT and the partitions of today exist before the clock starts.
+  const w = await pushAndWait(stack, pipe, warm, 0, 'pipeline warm-up', 180_000);
+  if (!w.reached) throw new Error(`warm-up: ${w.value} of ${warm.length} rows stored (${w.reason})`);
+  const before = await readCounters(pipe);
+  const cpu0 = { processor: processCpuSeconds(pipe.processor.pid), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage() };
+  const svc0 = snapshotServices();
+  const m0 = machineCpu();
+  const budgetMs = 120_000 + (messages.length / 500) * 1000;
+  const r = await pushAndWait(stack, pipe, messages, warm.length, 'pipeline throughput', budgetMs);
+  const m1 = machineCpu();
+  const svc1 = snapshotServices();
+  const cpu1 = { processor: processCpuSeconds(pipe.processor.pid), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage(cpu0.bench) };
+  const after = await readCounters(pipe);
+  const { rows } = await stack.pool.query<{ last_ms: number; n: number }>('SELECT (extract(epoch FROM max(stored_at)) * 1000)::float8 AS last_ms, count(*)::int AS n FROM pcc.predictions');
+  const stored = rows[0].n - warm.length;
+  const size = await stack.pool
+    .query<{ p: number; k: number }>(
+      `SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'pcc.predictions'::regclass)::float8 AS p,
+              pg_total_relation_size('pcc.prediction_keys')::float8 AS k`,
+    )
+    .then((x) => x.rows[0], () => null);
+  const endMs = r.reached ? rows[0].last_ms : Date.now();
+  const seconds = (endMs - r.timing.firstSendAt) / 1000;
+  const n = messages.length;
+  const perCase = (a: number, b: number) => round(((b - a) * 1e6) / n, 1);
+  const proc = (a: number | null, b: number | null) => (a !== null && b !== null ? round(((b - a) * 1e6) / n, 1) : null);
+  const svc = serviceCpuDelta(svc0, svc1);
+  return {
+    cases: n,
+    warmup_cases: warm.length,
+    cases_per_s: Math.round(stored / seconds),
+    seconds: round(seconds, 2),
+    produce_only_cases_per_s: Math.round(r.timing.sent / ((r.timing.lastAckAt - r.timing.firstSendAt) / 1000)),
+    rows_stored: stored,
+    dead_letters: after.deadLetters - before.deadLetters,
+    stage_cpu_us: {
+      decode: perCase(before.decode, after.decode),
+      validate: perCase(before.validate, after.validate),
+      redact: perCase(before.redact, after.redact),
+      classify: perCase(before.classify, after.classify),
+      produce: perCase(before.produce, after.produce),
+      processor_batch_wall: perCase(before.processorBatch, after.processorBatch),
+      store: perCase(before.store, after.store),
+    },
+    process_cpu_us_per_case: {
+      processor: proc(cpu0.processor, cpu1.processor),
+      sink: proc(cpu0.sink, cpu1.sink),
+      bench_producer: round(((cpu1.bench.user + cpu1.bench.system) / n) * 1, 1),
+      kafka_broker: round((svc.kafka * 1e6) / n, 1),
+      postgres: round((svc.postgres * 1e6) / n, 1),
+      registry: round((svc.registry * 1e6) / n, 1),
+    },
+    machine_busy_share: busyShare(m0, m1),
+    db_bytes_per_case: size && rows[0].n ? { predictions: Math.round(size.p / rows[0].n), prediction_keys: Math.round(size.k / rows[0].n) } : null,
+    processor_batch_sizes: bucketCounts(before.batchBuckets, after.batchBuckets),
+    complete: r.reached,
+    ...(r.reached ? {} : { error: `${stored} of ${n} rows stored: ${r.reason}` }),
+  };
+}
+
+/** Cumulative Prometheus buckets (le → count) to per-bucket counts of the difference. */
+function bucketCounts(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const les = Object.keys(after).sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
+  const out: Record<string, number> = {};
+  let prev = 0;
+  for (const le of les) {
+    const cum = after[le] - (before[le] ?? 0);
+    if (cum - prev > 0) out[`<=${le}`] = cum - prev;
+    prev = cum;
+  }
+  return out;
+}
+
+export interface LatencyResult {
+  rate_per_s: number;
+  achieved_rate_per_s: number;
+  duration_s: number;
+  cases: number;
+  stored: number;
+  e2e_ms: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  received_to_predicted_ms: { p50: number | null; p99: number | null };
+  predicted_to_stored_ms: { p50: number | null; p99: number | null };
+  complete: boolean;
+  error?: string;
+}
+
+export async function measureLatency(stack: BenchStack, pipe: Pipeline, factory: CaseFactory, ratePerS: number, durationMs: number, baseline: number): Promise<LatencyResult> {
+  const topic = stack.config.topics.casesReal;
+  const producer = await connectProducer(stack.kafka);
+  const expected = Math.round((ratePerS * durationMs) / 1000);
+  const bar = progressBar(`latency @ ${Math.round(ratePerS)}/s`, expected);
+  let paced;
+  try {
+    paced = await producePaced(producer, topic, {
+      ratePerS,
+      durationMs,
+      make: async (i, now) => {
+        const id = `lat-${i}`;
+        return { key: id, value: await stack.codec.encode(topic, factory.value(id, i, now)) };
+      },
+      onTick: (sent) => bar.update(sent),
+    });
+  } finally {
+    bar.stop();
+    await producer.disconnect().catch(() => undefined);
+  }
+  const w = await waitForCount(() => rowsStored(pipe), baseline + paced.sent, { timeoutMs: 120_000, stallMs: 60_000, failIf: () => childAlive(pipe) });
+  const { rows } = await stack.pool.query(
+    `SELECT count(*)::int AS n,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY e2e) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY e2e) AS p95,
+        percentile_cont(0.99) WITHIN GROUP (ORDER BY e2e) AS p99, max(e2e) AS max,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY pr) AS pr50, percentile_cont(0.99) WITHIN GROUP (ORDER BY pr) AS pr99,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY st) AS st50, percentile_cont(0.99) WITHIN GROUP (ORDER BY st) AS st99
+       FROM (SELECT extract(epoch FROM stored_at - received_at) * 1000 AS e2e,
+                    extract(epoch FROM predicted_at - received_at) * 1000 AS pr,
+                    extract(epoch FROM stored_at - predicted_at) * 1000 AS st
+               FROM pcc.predictions WHERE case_id LIKE 'lat-%') t`,
+  );
+  const q = rows[0] as Record<string, number | null>;
+  const ms = (v: number | null) => (v === null ? null : round(Number(v), 1));
+  return {
+    rate_per_s: Math.round(ratePerS),
+    achieved_rate_per_s: Math.round(paced.achievedPerS),
+    duration_s: round((paced.endedAt - paced.startedAt) / 1000, 1),
+    cases: paced.sent,
+    stored: Number(q.n),
+    e2e_ms: { p50: ms(q.p50), p95: ms(q.p95), p99: ms(q.p99), max: ms(q.max) },
+    received_to_predicted_ms: { p50: ms(q.pr50), p99: ms(q.pr99) },
+    predicted_to_stored_ms: { p50: ms(q.st50), p99: ms(q.st99) },
+    complete: w.reached,
+    ...(w.reached ? {} : { error: `${w.value - baseline} of ${paced.sent} stored: ${w.reason}` }),
+  };
+}
+
+export type { Sample };
