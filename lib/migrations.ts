@@ -43,6 +43,7 @@ export interface MigrateResult {
 export async function migrate(pool: pg.Pool, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
   const client = await pool.connect();
+  client.on('error', () => undefined);
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', LOCK_KEY);
     await client.query(`CREATE SCHEMA IF NOT EXISTS pcc_meta;

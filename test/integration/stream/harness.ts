@@ -108,7 +108,16 @@ export class StreamHarness {
   }
 
   async waitForPredictions(n: number, timeoutMs = 240_000): Promise<void> {
-    await waitFor(async () => (await this.predictionRows()).total >= n, { timeoutMs, intervalMs: 500, what: `${n} prediction rows` });
+    let died: Child | undefined;
+    await waitFor(
+      async () => {
+        // A pipeline process that crashed will not finish the job: stop waiting and say so.
+        died = this.children.find((c) => c.proc.exitCode !== null && c.proc.exitCode !== 0 && c.proc.signalCode === null);
+        return died !== undefined || (await this.predictionRows()).total >= n;
+      },
+      { timeoutMs, intervalMs: 500, what: `${n} prediction rows` },
+    );
+    if (died) throw new Error(`a pipeline process exited with code ${died.proc.exitCode}: ${died.output.slice(-8).join(' | ')}`);
   }
 
   /**
