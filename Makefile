@@ -32,7 +32,7 @@ typecheck: install ## TypeScript compiler check
 test-unit: install ## tests that need no services
 	$(NPX) mocha --spec 'test/unit/**/*.test.ts'
 
-test: up typecheck browser ## the whole suite against the real Kafka, registry and Postgres
+test: up typecheck ## the whole suite against the real Kafka, registry and Postgres
 	$(NPX) mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 # Chromium drives the dashboard test through playwright-core; Debian's build, never a download.

@@ -24,8 +24,8 @@ import { createCasePublisher } from '../../producers/real/publisher';
 export const summary = 'the main job: pipeline, gateway, a synthetic batch and the real samples, then a report';
 export const usage = `usage: pcc demo [--once] [--synthetic N] [--timeout-s S]
 
-Needs the services of \`make up\`. Starts \`pcc run\` and \`pcc gateway\` (logs under .run/),
-generates and publishes a synthetic batch of N cases (default 180), publishes
+Needs the services of \`make up\`. Starts \`pcc run\` (and \`pcc gateway\` once the build has it;
+logs under .run/), generates a synthetic batch of N template cases (default 180), publishes
 data/samples/real-cases.jsonl under fresh case ids, waits until all are predicted, and prints a
 report: counts per intent (real beside synthetic), synthetic accuracy, firing alerts, the
 slowest pipeline stage, and the dashboard URL with a read key. Then keeps running until Ctrl-C.
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const pool = createPool(config, 'pcc-demo');
   try {
-    say(`run ${runId}: starting the pipeline (pcc run) and the gateway (pcc gateway)`);
+    say(`run ${runId}: starting the pipeline (pcc run)`);
     startChild('pipeline', ['run']);
     const hasGateway = commandNames().includes('gateway');
     if (hasGateway) startChild('gateway', ['gateway'], { PCC_API_KEYS: `${readKey}:read,${adminKey}:admin` });
