@@ -52,12 +52,16 @@ export async function runParts(rt: Runtime, parts: Part[], extraStops: Stoppable
   });
   rt.logger.info('ops server listening', { url: `http://127.0.0.1:${ops.port}`, paths: ['/healthz', '/metrics'] });
   return new Promise<number>((resolve) => {
+    let unhealthyAtStop = false;
     const stops: Stoppable[] = [
+      { name: 'health-at-stop', stop: async () => void (unhealthyAtStop = !parts.every((p) => p.health().ok)) },
       ...parts.map((p) => ({ name: p.name, stop: () => p.stop() })),
       ...extraStops,
       { name: 'ops-server', stop: () => ops.close() },
     ];
-    onShutdown(rt.logger, stops, rt.config.shutdownTimeoutMs, resolve);
+    // A part that is unhealthy when the process stops (a consumer that crashed for good) makes
+    // the exit code non-zero, so a supervisor sees the failure.
+    onShutdown(rt.logger, stops, rt.config.shutdownTimeoutMs, (code) => resolve(code || (unhealthyAtStop ? 1 : 0)));
     (async () => {
       for (const p of parts) {
         await p.start();

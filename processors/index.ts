@@ -11,11 +11,11 @@
  * partition that moves between two live instances mid-batch can, rarely, be predicted twice;
  * the Postgres sink's idempotency ledger keeps one row per (case_id, source) regardless.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
 import client from 'prom-client';
 import type { Codec } from '../lib/codec';
 import type { PccConfig } from '../lib/config';
-import { toPccError } from '../lib/errors';
+import { PccError } from '../lib/errors';
 import { createProducer } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Source } from '../lib/taxonomy';
@@ -87,6 +87,16 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const transactionalId = `${config.processor.transactionalId}-${deps.instanceId ?? '0'}`;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  let producerNeedsReset = false;
+
+  const newProducer = () => createProducer(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+  async function resetProducer(): Promise<void> {
+    log.warn('replacing the transactional producer after a failed transaction', { transactional_id: transactionalId });
+    await producer?.disconnect().catch(() => undefined);
+    producer = newProducer();
+    await producer.connect();
+    producerNeedsReset = false;
+  }
   let running = false;
   let lastBatchAt = 0;
   let crashed: string | null = null;
@@ -112,7 +122,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     outcome.stageMs.produce += performance.now() - tp;
     await heartbeat();
 
-    const txn = await producer!.transaction();
+    if (producerNeedsReset) await resetProducer();
+    let txn: Transaction;
+    try {
+      txn = await producer!.transaction();
+    } catch (err) {
+      producerNeedsReset = true;
+      m.aborted.inc({ code: 'PCC_KAFKA_UNAVAILABLE' });
+      throw new PccError('PCC_KAFKA_UNAVAILABLE', `could not begin a transaction: ${(err as Error).message}`, {}, { cause: err });
+    }
     try {
       // Bounded requests: a whole fetched batch of predictions (embeddings included) can pass the
       // broker's message.max.bytes in one record batch, so it goes out in chunks, all inside the
@@ -126,10 +144,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       });
       await txn.commit();
     } catch (err) {
-      const e = toPccError(err, 'PCC_KAFKA_UNAVAILABLE');
-      m.aborted.inc({ code: e.code });
-      await txn.abort().catch(() => undefined);
-      throw e;
+      m.aborted.inc({ code: 'PCC_KAFKA_UNAVAILABLE' });
+      // An abort that fails (broker gone) leaves the producer stuck in ABORTING: replace it, and
+      // the new one's initTransactions aborts the open transaction on the broker.
+      await txn.abort().catch(() => {
+        producerNeedsReset = true;
+      });
+      // Retriable, so kafkajs restarts the consumer from the last committed offsets.
+      throw new PccError('PCC_KAFKA_UNAVAILABLE', `transaction aborted: ${(err as Error).message}`, {}, { cause: err });
     }
     const source = routes[batch.topic].source;
     m.cases.inc({ source }, outcome.predictions.length);
@@ -154,7 +176,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   return {
     async start() {
-      producer = createProducer(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+      producer = newProducer();
       await producer.connect();
       await codec.prepare(t.predictions);
       await codec.prepare(t.dlq);
@@ -172,6 +194,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         crashed = (e.payload.error as Error)?.message ?? 'crash';
         log.error('consumer crashed', { error: crashed, restart: e.payload.restart });
         if (e.payload.restart) crashed = null;
+        // A consumer that kafkajs will not restart would sit idle behind a green process: stop
+        // the process (non-zero exit, see runParts) so that its supervisor starts it again.
+        else process.kill(process.pid, 'SIGTERM');
       });
       await consumer.connect();
       await consumer.subscribe({ topics: [t.casesReal, t.casesSynthetic], fromBeginning: true });
