@@ -32,6 +32,7 @@ const COMMANDS: Record<string, Loader> = {
   processor: () => load('./commands/processor'),
   sink: () => load('./commands/sink'),
   bench: () => load('./commands/bench'),
+  synth: () => load('./commands/synth'),
 };
 
 export function commandNames(): string[] {

@@ -40,6 +40,17 @@ const pgUrl = z
   .trim()
   .refine((u) => /^postgres(ql)?:\/\/[^\s]+$/.test(u), 'must be a postgres:// URL');
 
+/** Empty, or a JSON object (checked in full by its reader). */
+const jsonObject = z.string().trim().refine((s) => {
+  if (s === '') return true;
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}, 'must be empty or a JSON object');
+
 const bool = z
   .string()
   .trim()
@@ -102,6 +113,18 @@ export const CONFIG_DOCS = {
   PCC_API_KEYS_FILE: { schema: z.string(), default: '', doc: 'File with one "key:role" per line (alternative to PCC_API_KEYS).' },
   PCC_MODEL_DIR: { schema: z.string(), default: '', doc: 'Model directory; empty means the released model under models/.' },
   PCC_SHUTDOWN_TIMEOUT_MS: { schema: posInt, default: '30000', doc: 'Longest graceful shutdown before the process exits anyway (ms).' },
+  PCC_LLM_BASE_URL: { schema: httpUrl, default: 'http://127.0.0.1:11434/v1', doc: 'Base URL of an OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM, LM Studio, a hosted tier) for `pcc synth generate --backend openai`.' },
+  PCC_LLM_MODEL: { schema: z.string().trim().min(1), default: 'llama3.2', doc: 'Model name sent to the LLM server.' },
+  PCC_LLM_API_KEY: { schema: z.string(), default: '', doc: 'Bearer key for the LLM server; empty sends none.' },
+  PCC_LLM_CONCURRENCY: { schema: posInt, default: '4', doc: 'Most LLM requests in flight at once.' },
+  PCC_LLM_TIMEOUT_MS: { schema: posInt, default: '60000', doc: 'Longest wait for one LLM reply before it is retried (ms).' },
+  PCC_LLM_MAX_ATTEMPTS: { schema: posInt, default: '6', doc: 'Attempts per case on 429, 5xx, timeouts and lost connections (with jittered backoff that honours Retry-After).' },
+  PCC_SYNTH_BACKEND: { schema: z.enum(['template', 'openai']), default: 'template', doc: 'Generator of scheduled synthetic batches: template (offline) or openai.' },
+  PCC_SYNTH_DAILY_AT: { schema: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)'), default: '02:00', doc: 'Time of day (UTC, HH:MM) of the daily synthetic batch of `pcc synth schedule`.' },
+  PCC_SYNTH_DAILY_COUNT: { schema: posInt, default: '1000', doc: 'Cases in the daily synthetic batch.' },
+  PCC_SYNTH_TARGETS: { schema: jsonObject, default: '', doc: 'JSON diversity targets (relative weights) of synthetic batches, e.g. {"intents":{"not_privacy":3},"languages":{"en":6,"es":1,"fr":1,"de":1}}; empty means the defaults in docs/synthetic.md.' },
+  PCC_SYNTH_DEDUP_JACCARD: { schema: fraction, default: '0.9', doc: 'Estimated Jaccard similarity (MinHash over word 3-shingles) at or above which a synthetic case is rejected as a near-duplicate.' },
+  PCC_SYNTH_LABEL_FIDELITY: { schema: bool, default: 'true', doc: 'Classify each synthetic case with the released model and flag those whose prediction disagrees with the intended intent.' },
   PCC_STRICT_ENV: { schema: bool, default: 'true', doc: 'Refuse unknown PCC_* variables (catches misspellings).' },
 } satisfies Record<string, VarSpec>;
 
@@ -154,6 +177,15 @@ export interface PccConfig {
   metrics: { port: number };
   gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string };
   model: { dir: string };
+  synthetic: {
+    backend: 'template' | 'openai';
+    dailyAt: string;
+    dailyCount: number;
+    targetsJson: string;
+    dedupJaccard: number;
+    labelFidelity: boolean;
+    llm: { baseUrl: string; model: string; apiKey: string; concurrency: number; timeoutMs: number; maxAttempts: number };
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -238,6 +270,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       apiKeysFile: r.PCC_API_KEYS_FILE,
     },
     model: { dir: r.PCC_MODEL_DIR },
+    synthetic: {
+      backend: r.PCC_SYNTH_BACKEND,
+      dailyAt: r.PCC_SYNTH_DAILY_AT,
+      dailyCount: r.PCC_SYNTH_DAILY_COUNT,
+      targetsJson: r.PCC_SYNTH_TARGETS,
+      dedupJaccard: r.PCC_SYNTH_DEDUP_JACCARD,
+      labelFidelity: r.PCC_SYNTH_LABEL_FIDELITY,
+      llm: {
+        baseUrl: r.PCC_LLM_BASE_URL.replace(/\/+$/, ''),
+        model: r.PCC_LLM_MODEL,
+        apiKey: r.PCC_LLM_API_KEY,
+        concurrency: r.PCC_LLM_CONCURRENCY,
+        timeoutMs: r.PCC_LLM_TIMEOUT_MS,
+        maxAttempts: r.PCC_LLM_MAX_ATTEMPTS,
+      },
+    },
     shutdownTimeoutMs: r.PCC_SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -64,6 +64,11 @@ export const ERROR_CATALOGUE = {
   PCC_LLM_BAD_OUTPUT: { retriable: false, httpStatus: 502, description: 'The LLM reply was not valid JSON for the case schema and could not be repaired.' },
   PCC_BATCH_IMMUTABLE: { retriable: false, httpStatus: 409, description: 'A published synthetic batch cannot be changed; generate a new batch.' },
   PCC_BATCH_NOT_FOUND: { retriable: false, httpStatus: 404, description: 'No synthetic batch with that id.' },
+  PCC_LLM_REJECTED: { retriable: false, httpStatus: 502, description: 'The LLM server refused the request with a 4xx other than 408/429 (bad key, unknown model, bad request); not retried.' },
+  PCC_BATCH_NOT_PUBLISHABLE: { retriable: false, httpStatus: 409, description: 'The synthetic batch is still generating or failed, so it cannot be published or replayed.' },
+  PCC_SYNTH_TARGETS_INVALID: { retriable: false, httpStatus: 400, description: 'The synthetic diversity targets (PCC_SYNTH_TARGETS or a request\'s targets) are not valid: unknown intent, style or language, or a negative weight.' },
+  PCC_SYNTH_DUPLICATE: { retriable: false, httpStatus: 200, description: 'A generated case was rejected as an exact or near duplicate (MinHash Jaccard at or above PCC_SYNTH_DEDUP_JACCARD) of an earlier case of its batch.' },
+  PCC_SYNTH_LABEL_DISAGREES: { retriable: false, httpStatus: 200, description: 'The classifier\'s prediction for a generated case disagrees with its intended intent; the case is kept and flagged for review.' },
   // drift monitor and alerts
   PCC_DRIFT_REFERENCE_INVALID: { retriable: false, httpStatus: 500, description: 'The frozen drift reference file (PCC_DRIFT_REFERENCE_FILE) cannot be read or holds no usable predictions.' },
   PCC_DRIFT_EMBEDDING_DIM: { retriable: false, httpStatus: 200, description: 'A prediction\'s embedding has another dimension than its window; it is counted but left out of the embedding metrics.' },

@@ -40,6 +40,7 @@ export interface MigrateResult {
   alreadyApplied: number;
 }
 
+
 export async function migrate(pool: pg.Pool, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
   const migrations = readMigrations(opts.dir);
   const client = await pool.connect();
@@ -77,11 +78,10 @@ export async function migrate(pool: pg.Pool, opts: { dir?: string; log?: (msg: s
       applied.push(m.file);
       opts.log?.(`applied ${m.file}`);
     }
-    for (const v of done.keys()) {
-      if (!migrations.some((m) => m.version === v)) {
-        throw new PccError('PCC_MIGRATION_FAILED', `the database has migration ${v} that this code does not know; is the code older than the database?`, { version: v });
-      }
-    }
+    // Migrations are append-only and additive, so code one release behind a migrated database
+    // keeps working (a rolling deploy); it is reported, not refused.
+    const unknown = [...done.keys()].filter((v) => !migrations.some((m) => m.version === v));
+    if (unknown.length) opts.log?.(`the database has migration(s) ${unknown.join(', ')} that this code does not know (newer code ran here)`);
     return { applied, alreadyApplied: migrations.length - applied.length };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, $2)', LOCK_KEY).catch(() => undefined);

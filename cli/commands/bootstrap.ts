@@ -20,7 +20,7 @@ export async function run(): Promise<number> {
   const kafka = createKafka({ config, logger });
   const admin = kafka.admin();
   try {
-    const mig = await migrate(pool);
+    const mig = await migrate(pool, { log: (m) => process.stdout.write(`bootstrap: ${m}\n`) });
     process.stdout.write(`bootstrap: migrations: ${mig.applied.length} applied, ${mig.alreadyApplied} already applied\n`);
     // The broker may have opened its port before it accepts metadata requests.
     await withRetry(() => admin.connect(), { isRetriable: () => true, retries: 30, initialDelayMs: 250, maxDelayMs: 2000 });
