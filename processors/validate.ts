@@ -32,6 +32,7 @@ export interface ValidCase {
 }
 
 const MAX_CASE_ID_CHARS = 200;
+export const SYNTHETIC_ID_PREFIX = 'syn-';
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
@@ -88,8 +89,10 @@ export function validateCase(raw: Record<string, unknown>, source: Source, nowMs
     batchId = str(raw.batch_id)?.trim() || null;
     if (!batchId) throw new PccError('PCC_VALIDATION_MISSING_FIELD', 'batch_id is missing on a synthetic case', { case_id: caseId });
     groundTruth = gt;
-  } else if ('batch_id' in raw || 'ground_truth_intent' in raw) {
-    throw new PccError('PCC_SYNTHETIC_ON_REAL_TOPIC', 'a synthetic case reached the real stream', { case_id: caseId });
+  } else if ('batch_id' in raw || 'ground_truth_intent' in raw || caseId.startsWith(SYNTHETIC_ID_PREFIX)) {
+    // The syn- prefix is reserved for synthetic cases (migration 0004 refuses it on real rows), so a
+    // real case carrying it is dead-lettered here rather than blocking the sink.
+    throw new PccError('PCC_SYNTHETIC_ON_REAL_TOPIC', 'a synthetic case (batch, ground truth or syn- id) reached the real stream', { case_id: caseId });
   }
 
   const subject = str(raw.subject);

@@ -75,7 +75,9 @@ export function toCaseValue(line: string, source: Source, nowMs: number, default
     metadata,
   };
   if (source === 'real') {
-    if ('batch_id' in r || 'ground_truth_intent' in r) throw new PccError('PCC_SYNTHETIC_ON_REAL_TOPIC', 'a line with batch_id or ground_truth_intent cannot go to the real stream');
+    if ('batch_id' in r || 'ground_truth_intent' in r || base.case_id.startsWith('syn-')) {
+      throw new PccError('PCC_SYNTHETIC_ON_REAL_TOPIC', 'a line with batch_id, ground_truth_intent or a syn- id cannot go to the real stream');
+    }
     return base;
   }
   const intent = r.ground_truth_intent ?? r.label ?? r.intent;

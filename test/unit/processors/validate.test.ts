@@ -60,6 +60,7 @@ describe('validateCase', () => {
     const s = validateCase({ ...base, ground_truth_intent: 'deletion_request', batch_id: 'b1' }, 'synthetic', NOW, LIMITS);
     expect(s.batch_id).to.equal('b1');
     expect(code(() => validateCase({ ...base, batch_id: 'b1' }, 'real', NOW, LIMITS))).to.equal('PCC_SYNTHETIC_ON_REAL_TOPIC');
+    expect(code(() => validateCase({ ...base, case_id: 'syn-123' }, 'real', NOW, LIMITS))).to.equal('PCC_SYNTHETIC_ON_REAL_TOPIC');
   });
 
   it('sets the deadline 30 days out under GDPR and 45 under CCPA', () => {
