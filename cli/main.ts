@@ -31,6 +31,7 @@ const COMMANDS: Record<string, Loader> = {
   demo: () => load('./commands/demo'),
   processor: () => load('./commands/processor'),
   sink: () => load('./commands/sink'),
+  drift: () => load('./commands/drift'),
   bench: () => load('./commands/bench'),
   synth: () => load('./commands/synth'),
 };

@@ -3,6 +3,7 @@ import { loadClassifier } from '../ml/classifier';
 import { createProcessor } from '../processors';
 import { createPostgresSink } from '../sinks/postgres';
 import type { Part, Runtime } from './runtime';
+import type { DriftMonitorDeps, DriftMonitor } from '../sinks/drift';
 
 export async function processorPart(rt: Runtime): Promise<Part> {
   const classifier = await loadClassifier(rt.config.model.dir || undefined);
@@ -29,4 +30,11 @@ export async function processorPart(rt: Runtime): Promise<Part> {
 export function sinkPart(rt: Runtime): Part {
   const sink = createPostgresSink({ config: rt.config, logger: rt.logger, kafka: rt.kafka, codec: rt.codec, pool: rt.pool(), metrics: rt.metrics });
   return { name: 'sink-postgres', start: () => sink.start(), stop: () => sink.stop(), health: () => sink.health() };
+}
+
+export function driftPart(rt: Runtime): Part {
+  // Loaded on demand so that `pcc run --no-drift`, `pcc processor` and `pcc sink` never load the drift monitor.
+  const { createDriftMonitor } = require('../sinks/drift') as { createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor };
+  const monitor = createDriftMonitor({ config: rt.config, logger: rt.logger, kafka: rt.kafka, codec: rt.codec, pool: rt.pool(), metrics: rt.metrics });
+  return { name: 'drift', start: () => monitor.start(), stop: () => monitor.stop(), health: () => monitor.health() };
 }
