@@ -34,6 +34,7 @@ const COMMANDS: Record<string, Loader> = {
   drift: () => load('./commands/drift'),
   bench: () => load('./commands/bench'),
   synth: () => load('./commands/synth'),
+  gateway: () => load('./commands/gateway'),
 };
 
 export function commandNames(): string[] {

@@ -111,6 +111,11 @@ export const CONFIG_DOCS = {
   PCC_GATEWAY_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the gateway listens on.' },
   PCC_API_KEYS: { schema: z.string(), default: '', doc: 'Gateway API keys, "key:role,key:role" with roles ingest, read, admin.' },
   PCC_API_KEYS_FILE: { schema: z.string(), default: '', doc: 'File with one "key:role" per line (alternative to PCC_API_KEYS).' },
+  PCC_GATEWAY_BODY_LIMIT_BYTES: { schema: posInt, default: '1048576', doc: 'Largest request body the gateway reads (bytes); larger bodies get 413.' },
+  PCC_GATEWAY_RATE_LIMIT: { schema: posInt, default: '6000', doc: 'Requests per API key per rate-limit window; beyond it 429 with Retry-After.' },
+  PCC_GATEWAY_RATE_WINDOW_MS: { schema: posInt, default: '60000', doc: 'Length of the gateway rate-limit window (ms).' },
+  PCC_GATEWAY_CLASSIFY_TIMEOUT_MS: { schema: posInt, default: '5000', doc: 'How long POST /v1/classify waits for the prediction before answering 504 with the case id.' },
+  PCC_GATEWAY_GROUP: { schema: z.string().trim().min(1), default: 'pcc-gateway', doc: 'Prefix of the consumer group each gateway instance uses to read predictions for /v1/classify (one group per instance; nothing committed).' },
   PCC_MODEL_DIR: { schema: z.string(), default: '', doc: 'Model directory; empty means the released model under models/.' },
   PCC_SHUTDOWN_TIMEOUT_MS: { schema: posInt, default: '30000', doc: 'Longest graceful shutdown before the process exits anyway (ms).' },
   PCC_LLM_BASE_URL: { schema: httpUrl, default: 'http://127.0.0.1:11434/v1', doc: 'Base URL of an OpenAI-compatible chat-completions server (Ollama, llama.cpp, vLLM, LM Studio, a hosted tier) for `pcc synth generate --backend openai`.' },
@@ -175,7 +180,7 @@ export interface PccConfig {
     webhookQueue: number;
   };
   metrics: { port: number };
-  gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string };
+  gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string; bodyLimitBytes: number; rateLimit: number; rateWindowMs: number; classifyTimeoutMs: number; group: string };
   model: { dir: string };
   synthetic: {
     backend: 'template' | 'openai';
@@ -268,6 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       host: r.PCC_GATEWAY_HOST,
       apiKeys: r.PCC_API_KEYS,
       apiKeysFile: r.PCC_API_KEYS_FILE,
+      bodyLimitBytes: r.PCC_GATEWAY_BODY_LIMIT_BYTES,
+      rateLimit: r.PCC_GATEWAY_RATE_LIMIT,
+      rateWindowMs: r.PCC_GATEWAY_RATE_WINDOW_MS,
+      classifyTimeoutMs: r.PCC_GATEWAY_CLASSIFY_TIMEOUT_MS,
+      group: r.PCC_GATEWAY_GROUP,
     },
     model: { dir: r.PCC_MODEL_DIR },
     synthetic: {

@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   PCC_HTTP_UNAUTHORIZED: { retriable: false, httpStatus: 401, description: 'No API key, or an unknown one.' },
   PCC_HTTP_FORBIDDEN: { retriable: false, httpStatus: 403, description: 'The API key\'s role does not allow this route.' },
   PCC_HTTP_NOT_FOUND: { retriable: false, httpStatus: 404, description: 'No such route or resource.' },
+  PCC_HTTP_METHOD_NOT_ALLOWED: { retriable: false, httpStatus: 405, description: 'The route exists but not with this HTTP method.' },
   PCC_HTTP_BAD_JSON: { retriable: false, httpStatus: 400, description: 'The request body is not valid JSON.' },
   PCC_HTTP_VALIDATION: { retriable: false, httpStatus: 400, description: 'The request body or query does not match the API schema.' },
   PCC_HTTP_BATCH_TOO_LARGE: { retriable: false, httpStatus: 400, description: 'More cases in one request than the batch limit (500).' },
