@@ -6,8 +6,11 @@
  * (case_id, source) pairs that were new are inserted into the partitioned predictions table, so
  * a replayed or duplicated prediction leaves exactly one row.
  */
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../../lib/db';
 import type { DeadLetterValue, PredictionValue } from '../../processors/pipeline';
+import { CopyBinaryWriter } from './copy-binary';
 
 export interface AlertValue {
   alert_id: string;
@@ -27,15 +30,6 @@ export interface AlertValue {
 
 const DAY_MS = 86_400_000;
 
-function pgArray(values: ArrayLike<number>): string {
-  let s = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    s += (i ? ',' : '') + (Number.isFinite(v) ? String(v) : '0');
-  }
-  return s + '}';
-}
-
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -50,8 +44,53 @@ export async function ensurePartitions(db: Queryable, days: string[]): Promise<v
   await db.query('SELECT pcc.ensure_prediction_partition(d::date) FROM unnest($1::text[]) AS d', [days]);
 }
 
-/** Inserts the predictions whose (case_id, source) is new; returns the rows added per source. */
-export async function insertPredictions(db: Queryable, rows: PredictionValue[]): Promise<Record<string, number>> {
+/** What `insertPredictions` needs: a client (COPY runs on one connection), not a pool. */
+export type CopyQueryable = Pick<pg.ClientBase, 'query'>;
+
+const PREDICTION_COLUMNS = [
+  'case_id', 'source', 'intent', 'is_privacy', 'confidence', 'probabilities', 'embedding', 'model_version', 'redacted_excerpt',
+  'pii_found', 'warnings', 'channel', 'language', 'jurisdiction', 'received_at', 'predicted_at', 'processing_ms',
+  'ground_truth_intent', 'batch_id', 'sla_due_at', 'source_partition', 'source_offset',
+].join(', ');
+
+// Session-local staging table: the batch arrives by binary COPY, then one statement moves the
+// new keys into the ledger and their rows into pcc.predictions. Plain types (no domains or
+// checks) so COPY stays cheap; the real table checks everything on the INSERT … SELECT.
+const STAGE = 'pg_temp.pcc_predictions_in';
+const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS pcc_predictions_in (
+  case_id text, source text, intent text, is_privacy boolean, confidence real, probabilities real[], embedding real[],
+  model_version text, redacted_excerpt text, pii_found text[], warnings text[], channel text, language text, jurisdiction text,
+  received_at timestamptz, predicted_at timestamptz, processing_ms real, ground_truth_intent text, batch_id text,
+  sla_due_at timestamptz, source_partition integer, source_offset bigint)`;
+
+/** Predictions as binary COPY data, in PREDICTION_COLUMNS order. */
+export function encodePredictionsCopy(rows: readonly PredictionValue[]): Buffer {
+  const w = new CopyBinaryWriter(rows.length * 1_400 + 1_024);
+  for (const r of rows) {
+    w.row(22)
+      .text(r.case_id).text(r.source).text(r.intent).bool(r.is_privacy).float4(r.confidence)
+      .float4Array(r.probabilities).float4Array(r.embedding).text(r.model_version).text(r.redacted_excerpt)
+      .textArray(r.pii_found).textArray(r.warnings).text(r.channel).text(r.language).text(r.jurisdiction)
+      .timestamptz(r.received_at).timestamptz(r.predicted_at).float4(r.processing_ms)
+      .text(r.ground_truth_intent).text(r.batch_id).timestamptz(r.sla_due_at).int4(r.source_partition).int8(r.source_offset);
+  }
+  return w.finish();
+}
+
+async function copyIn(db: CopyQueryable, sql: string, data: Buffer): Promise<void> {
+  const stream = db.query(copyFrom(sql));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    stream.end(data);
+  });
+}
+
+/**
+ * Inserts the predictions whose (case_id, source) is new; returns the rows added per source.
+ * Takes a client, not a pool: the staging table belongs to one session.
+ */
+export async function insertPredictions(db: CopyQueryable, rows: PredictionValue[]): Promise<Record<string, number>> {
   if (rows.length === 0) return {};
   // One row per key inside the batch too: the ledger insert skips in-batch duplicates, but the
   // join below would otherwise insert both copies.
@@ -62,61 +101,21 @@ export async function insertPredictions(db: Queryable, rows: PredictionValue[]):
     seen.add(k);
     return true;
   });
-  const cols = {
-    case_id: [] as string[], source: [] as string[], intent: [] as string[], is_privacy: [] as boolean[], confidence: [] as number[],
-    probabilities: [] as string[], embedding: [] as string[], model_version: [] as string[], redacted_excerpt: [] as string[],
-    pii_found: [] as string[], warnings: [] as string[], channel: [] as (string | null)[], language: [] as (string | null)[],
-    jurisdiction: [] as (string | null)[], received_at: [] as string[], predicted_at: [] as string[], processing_ms: [] as number[],
-    ground_truth_intent: [] as (string | null)[], batch_id: [] as (string | null)[], sla_due_at: [] as (string | null)[],
-    source_partition: [] as number[], source_offset: [] as number[],
-  };
-  for (const r of uniq) {
-    cols.case_id.push(r.case_id);
-    cols.source.push(r.source);
-    cols.intent.push(r.intent);
-    cols.is_privacy.push(r.is_privacy);
-    cols.confidence.push(r.confidence);
-    cols.probabilities.push(pgArray(r.probabilities));
-    cols.embedding.push(pgArray(r.embedding));
-    cols.model_version.push(r.model_version);
-    cols.redacted_excerpt.push(r.redacted_excerpt);
-    cols.pii_found.push(`{${r.pii_found.map((x) => `"${x}"`).join(',')}}`);
-    cols.warnings.push(`{${r.warnings.map((x) => `"${x}"`).join(',')}}`);
-    cols.channel.push(r.channel);
-    cols.language.push(r.language);
-    cols.jurisdiction.push(r.jurisdiction);
-    cols.received_at.push(iso(r.received_at)!);
-    cols.predicted_at.push(iso(r.predicted_at)!);
-    cols.processing_ms.push(r.processing_ms);
-    cols.ground_truth_intent.push(r.ground_truth_intent);
-    cols.batch_id.push(r.batch_id);
-    cols.sla_due_at.push(iso(r.sla_due_at));
-    cols.source_partition.push(r.source_partition);
-    cols.source_offset.push(r.source_offset);
-  }
+  // TRUNCATE rather than ON COMMIT DELETE ROWS: correct inside or outside a transaction, and a
+  // temp table is never vacuumed, so DELETE would leave it to bloat.
+  await db.query(`${CREATE_STAGE}; TRUNCATE ${STAGE}`);
+  await copyIn(db, `COPY ${STAGE} (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(uniq));
   const res = await db.query(
-    `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::text[], $8::text[],
-                            $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[],
-                            $16::timestamptz[], $17::real[], $18::text[], $19::text[], $20::timestamptz[], $21::int[], $22::bigint[])
-         AS t(case_id, source, intent, is_privacy, confidence, probabilities, embedding, model_version, redacted_excerpt,
-              pii_found, warnings, channel, language, jurisdiction, received_at, predicted_at, processing_ms,
-              ground_truth_intent, batch_id, sla_due_at, source_partition, source_offset)
-     ), fresh AS (
+    `WITH fresh AS (
        INSERT INTO pcc.prediction_keys (case_id, source, predicted_at)
-       SELECT case_id, source, predicted_at FROM input
+       SELECT case_id, source, predicted_at FROM ${STAGE}
        ON CONFLICT (case_id, source) DO NOTHING
        RETURNING case_id, source
      )
-     INSERT INTO pcc.predictions (case_id, source, intent, is_privacy, confidence, probabilities, embedding, model_version,
-       redacted_excerpt, pii_found, warnings, channel, language, jurisdiction, received_at, predicted_at, processing_ms,
-       ground_truth_intent, batch_id, sla_due_at, source_partition, source_offset)
-     SELECT i.case_id, i.source, i.intent, i.is_privacy, i.confidence, i.probabilities::real[], i.embedding::real[], i.model_version,
-       i.redacted_excerpt, i.pii_found::text[], i.warnings::text[], i.channel, i.language, i.jurisdiction, i.received_at, i.predicted_at,
-       i.processing_ms, i.ground_truth_intent, i.batch_id, i.sla_due_at, i.source_partition, i.source_offset
-     FROM input i JOIN fresh f ON f.case_id = i.case_id AND f.source = i.source
+     INSERT INTO pcc.predictions (${PREDICTION_COLUMNS})
+     SELECT ${PREDICTION_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
+     FROM ${STAGE} i JOIN fresh f ON f.case_id = i.case_id AND f.source = i.source
      RETURNING source`,
-    Object.values(cols),
   );
   const bySource: Record<string, number> = {};
   for (const r of res.rows as { source: string }[]) bySource[r.source] = (bySource[r.source] ?? 0) + 1;

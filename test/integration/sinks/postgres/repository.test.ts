@@ -68,6 +68,38 @@ describe('Postgres sink repository (real Postgres)', () => {
     expect(rows[0].pii_found).to.deep.equal(['email']);
   });
 
+  it('stores every column exactly as the binary COPY wrote it', async () => {
+    const p = prediction('full-é', {
+      source: 'synthetic', intent: 'not_privacy', is_privacy: false, sla_due_at: null, confidence: 0.25,
+      probabilities: [0.1, 0, 0, 0, 0, 0, 0, 0, 0.25], embedding: [1.5, -0.25, Number.NaN, 3e-8],
+      redacted_excerpt: 'ünïcödé 日本語 "quoted", {braces} \\ back\nline', pii_found: [], warnings: ['PCC_BODY_TRUNCATED', 'W "2"'],
+      channel: null, language: null, jurisdiction: null, ground_truth_intent: 'not_privacy', batch_id: 'b9',
+      received_at: Date.UTC(1999, 11, 31, 23, 59, 59, 123), source_partition: 5, source_offset: 2 ** 40 + 7,
+    });
+    await ensurePartitions(pool, daysOf([p.predicted_at]));
+    expect(await inTransaction(pool, (c) => insertPredictions(c, [p]))).to.deep.equal({ synthetic: 1 });
+    const { rows } = await pool.query(
+      `SELECT source::text, intent::text, is_privacy, confidence, probabilities, embedding, redacted_excerpt, pii_found, warnings, channel,
+              language, jurisdiction, received_at, predicted_at, processing_ms, ground_truth_intent::text, batch_id, sla_due_at,
+              source_partition, source_offset FROM pcc.predictions WHERE case_id = 'full-é'`,
+    );
+    expect(rows[0]).to.deep.equal({
+      source: 'synthetic', intent: 'not_privacy', is_privacy: false, confidence: 0.25, probabilities: [0.1, 0, 0, 0, 0, 0, 0, 0, 0.25],
+      embedding: [1.5, -0.25, 0, 3e-8], redacted_excerpt: p.redacted_excerpt, pii_found: [], warnings: ['PCC_BODY_TRUNCATED', 'W "2"'],
+      channel: null, language: null, jurisdiction: null, received_at: new Date(p.received_at), predicted_at: new Date(p.predicted_at),
+      processing_ms: 3, ground_truth_intent: 'not_privacy', batch_id: 'b9', sla_due_at: null, source_partition: 5, source_offset: 2 ** 40 + 7,
+    });
+  });
+
+  it('rejects a batch that breaks a table constraint, leaving nothing behind', async () => {
+    const bad = prediction('bad-conf', { confidence: 1.5 });
+    let err: unknown;
+    await inTransaction(pool, (c) => insertPredictions(c, [prediction('ok-with-bad'), bad])).catch((e) => (err = e));
+    expect((err as { code?: string }).code).to.equal('23514');
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pcc.prediction_keys WHERE case_id IN ('bad-conf', 'ok-with-bad')`);
+    expect(rows[0].n).to.equal(0);
+  });
+
   it('writes a dead letter once per (topic, partition, offset)', async () => {
     const d: DeadLetterValue = { case_id: 'x', source: 'real', source_topic: 't', source_partition: 0, source_offset: 7, reason_code: 'PCC_DECODE_AVRO', reason: 'bad', failed_at: Date.now(), payload: Buffer.from([1, 2, 3]), payload_redacted: false };
     expect(await insertDeadLetters(pool, [d])).to.equal(1);

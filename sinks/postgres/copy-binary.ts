@@ -1,0 +1,151 @@
+/**
+ * A writer for PostgreSQL's binary COPY format
+ * (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4): one buffer per batch,
+ * no text round trip. The sink used to turn every embedding into `'{0.12…,…}'` and every
+ * column into a text array for UNNEST; building and escaping those strings was about half of
+ * the sink's CPU and parsing them back a large part of Postgres' (docs/scaling.md).
+ *
+ * Only the types the sink writes: text, boolean, float4, int4, int8, timestamptz, float4[] and
+ * text[]. Field values are written in the column order of the COPY statement; each row starts
+ * with `row(fieldCount)`.
+ */
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Microseconds between the Unix epoch and Postgres' (2000-01-01T00:00:00Z). */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 4_294_967_296;
+const OID_FLOAT4 = 700;
+const OID_TEXT = 25;
+
+export class CopyBinaryWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, 64));
+    SIGNATURE.copy(this.buf, 0);
+    this.buf.writeInt32BE(0, 11); // flags: no OIDs
+    this.buf.writeInt32BE(0, 15); // header extension length
+    this.pos = 19;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  row(fieldCount: number): this {
+    this.ensure(2);
+    this.pos = this.buf.writeInt16BE(fieldCount, this.pos);
+    return this;
+  }
+
+  null(): this {
+    this.ensure(4);
+    this.pos = this.buf.writeInt32BE(-1, this.pos);
+    return this;
+  }
+
+  text(s: string | null): this {
+    if (s === null) return this.null();
+    // UTF-8 is at most 3 bytes per UTF-16 code unit.
+    this.ensure(4 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    this.buf.writeInt32BE(n, this.pos);
+    this.pos += 4 + n;
+    return this;
+  }
+
+  bool(b: boolean): this {
+    this.ensure(5);
+    this.pos = this.buf.writeInt32BE(1, this.pos);
+    this.buf[this.pos++] = b ? 1 : 0;
+    return this;
+  }
+
+  float4(v: number): this {
+    this.ensure(8);
+    this.pos = this.buf.writeInt32BE(4, this.pos);
+    this.pos = this.buf.writeFloatBE(v, this.pos);
+    return this;
+  }
+
+  int4(v: number): this {
+    this.ensure(8);
+    this.pos = this.buf.writeInt32BE(4, this.pos);
+    this.pos = this.buf.writeInt32BE(v, this.pos);
+    return this;
+  }
+
+  int8(v: number): this {
+    this.ensure(12);
+    this.pos = this.buf.writeInt32BE(8, this.pos);
+    return this.int64(v);
+  }
+
+  /** Milliseconds since the Unix epoch, as timestamptz (microseconds since 2000-01-01 UTC). */
+  timestamptz(ms: number | null): this {
+    if (ms === null) return this.null();
+    this.ensure(12);
+    this.pos = this.buf.writeInt32BE(8, this.pos);
+    return this.int64((ms - PG_EPOCH_MS) * 1000);
+  }
+
+  /** A one-dimensional float4[] without NULLs; non-finite values are stored as 0, as before. */
+  float4Array(values: ArrayLike<number>): this {
+    const n = values.length;
+    this.ensure(4 + 20 + n * 8);
+    this.pos = this.buf.writeInt32BE(n === 0 ? 12 : 20 + n * 8, this.pos);
+    this.arrayHeader(n, OID_FLOAT4);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      this.pos = this.buf.writeInt32BE(4, this.pos);
+      this.pos = this.buf.writeFloatBE(Number.isFinite(v) ? v : 0, this.pos);
+    }
+    return this;
+  }
+
+  /** A one-dimensional text[] without NULLs. */
+  textArray(values: readonly string[]): this {
+    const n = values.length;
+    let bytes = n === 0 ? 12 : 20;
+    for (const s of values) bytes += 4 + Buffer.byteLength(s, 'utf8');
+    this.ensure(4 + bytes);
+    this.pos = this.buf.writeInt32BE(bytes, this.pos);
+    this.arrayHeader(n, OID_TEXT);
+    for (const s of values) {
+      const len = this.buf.write(s, this.pos + 4, 'utf8');
+      this.buf.writeInt32BE(len, this.pos);
+      this.pos += 4 + len;
+    }
+    return this;
+  }
+
+  /** The finished COPY data (trailer included). The writer must not be used afterwards. */
+  finish(): Buffer {
+    this.ensure(2);
+    this.pos = this.buf.writeInt16BE(-1, this.pos);
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private arrayHeader(n: number, elementOid: number): void {
+    // An empty array has zero dimensions and no dimension header.
+    this.pos = this.buf.writeInt32BE(n === 0 ? 0 : 1, this.pos);
+    this.pos = this.buf.writeInt32BE(0, this.pos); // has nulls
+    this.pos = this.buf.writeInt32BE(elementOid, this.pos);
+    if (n === 0) return;
+    this.pos = this.buf.writeInt32BE(n, this.pos);
+    this.pos = this.buf.writeInt32BE(1, this.pos); // lower bound
+  }
+
+  private int64(v: number): this {
+    const hi = Math.floor(v / TWO_32);
+    this.pos = this.buf.writeInt32BE(hi, this.pos);
+    this.pos = this.buf.writeUInt32BE(v - hi * TWO_32, this.pos);
+    return this;
+  }
+}
