@@ -13,6 +13,8 @@
   const SOURCES = ['real', 'synthetic'];
   const COLORS = { real: '#1f77b4', synthetic: '#ff7f0e' };
   const DRIFT_METRICS = ['intent_js_distance', 'confidence_psi', 'embedding_cosine_distance'];
+  // The label set in DESIGN.md's order: privacy intents first, not_privacy last.
+  const INTENTS = ['access_request', 'deletion_request', 'correction_request', 'portability_request', 'marketing_opt_out', 'processing_objection', 'privacy_complaint', 'privacy_inquiry', 'not_privacy'];
   const charts = {};
   const statusEl = document.getElementById('status');
 
@@ -34,7 +36,7 @@
     canvas.dataset.drawn = String(config.data.datasets.reduce((n, d) => n + d.data.filter((v) => v != null && (typeof v !== 'object' || v.y != null)).length, 0));
   }
 
-  function cards(summary) {
+  function cards(summary, alerts) {
     const el = document.getElementById('cards');
     el.textContent = '';
     for (const s of SOURCES) {
@@ -53,7 +55,7 @@
         ['Dead letters', intfmt(t.dead_letters)],
         ['Dead-letter rate', pct(t.dead_letter_rate)],
         ['p95 latency today', lastDay.p95_latency_ms == null ? '–' : intfmt(Math.round(lastDay.p95_latency_ms)) + ' ms'],
-        ['Processor lag', intfmt(summary.lag && summary.lag.processor)],
+        ['Firing alerts', intfmt(alerts.alerts.filter((a) => a.status === 'firing' && a.source === s).length)],
       ];
       const h = document.createElement('h3');
       h.textContent = s === 'real' ? 'Real traffic' : 'Synthetic (labelled test data)';
@@ -73,13 +75,15 @@
   }
 
   function render(summary, drift, alerts) {
-    cards(summary);
+    cards(summary, alerts);
     const days = (summary.sources.real || summary.sources.synthetic).days.map((d) => d.day);
     const perDay = (field) => SOURCES.filter((s) => summary.sources[s]).map((s) => ({ label: s, data: summary.sources[s].days.map((d) => d[field]), backgroundColor: COLORS[s], borderColor: COLORS[s] }));
 
-    draw('chart-volume', { type: 'bar', data: { labels: days, datasets: perDay('predictions') } });
+    const dayAxis = { ticks: { maxRotation: 0, autoSkip: true, callback: (v, i) => String(days[i] || '').slice(5) } };
+    draw('chart-volume', { type: 'bar', data: { labels: days, datasets: perDay('predictions') }, options: { scales: { x: dayAxis } } });
 
-    const intents = Array.from(new Set(SOURCES.flatMap((s) => Object.keys((summary.sources[s] || { totals: { intent_mix: {} } }).totals.intent_mix)))).sort();
+    const seen = new Set(SOURCES.flatMap((s) => Object.keys((summary.sources[s] || { totals: { intent_mix: {} } }).totals.intent_mix)));
+    const intents = INTENTS.filter((i) => seen.has(i)).concat(Array.from(seen).filter((i) => !INTENTS.includes(i)));
     draw('chart-intents', {
       type: 'bar',
       data: {
@@ -90,7 +94,7 @@
           return { label: s, data: intents.map((i) => (mix[i] || 0) / total), backgroundColor: COLORS[s] };
         }),
       },
-      options: { indexAxis: 'y', scales: { x: { ticks: { callback: (v) => Math.round(v * 100) + '%' } } } },
+      options: { indexAxis: 'y', scales: { x: { ticks: { callback: (v) => Math.round(v * 100) + '%' } }, y: { ticks: { autoSkip: false, font: { size: 11 } } } } },
     });
 
     const bins = summary.sources.real ? summary.sources.real.totals.confidence_histogram : summary.sources.synthetic.totals.confidence_histogram;
@@ -104,11 +108,11 @@
           return { label: s, data: h.map((b) => b.predictions / total), backgroundColor: COLORS[s] };
         }),
       },
-      options: { scales: { y: { ticks: { callback: (v) => Math.round(v * 100) + '%' } } } },
+      options: { scales: { x: { ticks: { maxRotation: 0, callback: (v, i) => bins[i].lower.toFixed(1) } }, y: { ticks: { callback: (v) => Math.round(v * 100) + '%' } } } },
     });
 
-    draw('chart-lowconf', { type: 'line', data: { labels: days, datasets: perDay('low_confidence_share') }, options: { scales: { y: { min: 0, ticks: { callback: (v) => Math.round(v * 100) + '%' } } } } });
-    draw('chart-deadletters', { type: 'line', data: { labels: days, datasets: perDay('dead_letter_rate') }, options: { scales: { y: { min: 0, ticks: { callback: (v) => (v * 100).toFixed(1) + '%' } } } } });
+    draw('chart-lowconf', { type: 'line', data: { labels: days, datasets: perDay('low_confidence_share') }, options: { scales: { x: dayAxis, y: { min: 0, ticks: { callback: (v) => Math.round(v * 100) + '%' } } } } });
+    draw('chart-deadletters', { type: 'line', data: { labels: days, datasets: perDay('dead_letter_rate') }, options: { scales: { x: dayAxis, y: { min: 0, ticks: { callback: (v) => (v * 100).toFixed(1) + '%' } } } } });
 
     const lat = [];
     for (const s of SOURCES) {
@@ -116,30 +120,45 @@
       lat.push({ label: s + ' p50', data: summary.sources[s].days.map((d) => d.p50_latency_ms), borderColor: COLORS[s], backgroundColor: COLORS[s] });
       lat.push({ label: s + ' p95', data: summary.sources[s].days.map((d) => d.p95_latency_ms), borderColor: COLORS[s], backgroundColor: COLORS[s], borderDash: [4, 3] });
     }
-    draw('chart-latency', { type: 'line', data: { labels: days, datasets: lat } });
+    draw('chart-latency', { type: 'line', data: { labels: days, datasets: lat }, options: { scales: { x: dayAxis } } });
 
     const lagEntries = Object.entries(summary.lag || {});
-    draw('chart-lag', { type: 'bar', data: { labels: lagEntries.map(([g]) => g), datasets: [{ label: 'records behind', data: lagEntries.map(([, v]) => v), backgroundColor: '#777' }] } });
+    draw('chart-lag', { type: 'bar', data: { labels: lagEntries.map(([g]) => g), datasets: [{ label: 'records behind', data: lagEntries.map(([, v]) => v), backgroundColor: '#6a3d9a' }] }, options: { plugins: { legend: { display: false } } } });
 
-    const datasets = [];
-    const palette = ['#1f77b4', '#2ca02c', '#9467bd'];
-    for (const series of drift.series) {
-      const mi = DRIFT_METRICS.indexOf(series.metric);
-      if (mi < 0) continue;
-      const color = palette[mi];
-      const pts = series.points.map((p) => ({ x: p.window_end.slice(5, 16).replace('T', ' '), y: p.value }));
-      datasets.push({ label: `${series.source} ${series.metric}`, data: pts, borderColor: color, backgroundColor: color, borderDash: series.source === 'synthetic' ? [2, 2] : [], pointRadius: 1 });
-      const th = series.points.find((p) => p.threshold != null);
-      if (th && series.source === 'real') datasets.push({ label: `${series.metric} threshold`, data: pts.map((p) => ({ x: p.x, y: th.threshold })), borderColor: color, borderDash: [8, 4], borderWidth: 1, pointRadius: 0 });
+    // Drift: one chart per source (never pooled), one colour per metric; the dashed line of the
+    // same colour is that metric's warning threshold. Labels are ISO window ends (sortable across
+    // a year boundary), shown as "MM-DD HH:mm".
+    const palette = { intent_js_distance: '#1f77b4', confidence_psi: '#d62728', embedding_cosine_distance: '#2ca02c' };
+    for (const s of SOURCES) {
+      const datasets = [];
+      for (const series of drift.series) {
+        if (series.source !== s || !DRIFT_METRICS.includes(series.metric)) continue;
+        const color = palette[series.metric];
+        const pts = series.points.map((p) => ({ x: p.window_end, y: p.value }));
+        datasets.push({ label: series.metric, data: pts, borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0 });
+        const th = series.points.find((p) => p.threshold != null);
+        if (th) datasets.push({ label: `${series.metric} threshold`, data: pts.map((p) => ({ x: p.x, y: th.threshold })), borderColor: color, backgroundColor: color, borderDash: [6, 4], borderWidth: 1, pointRadius: 0, threshold: true });
+      }
+      const labels = Array.from(new Set(datasets.flatMap((d) => d.data.map((p) => p.x)))).sort();
+      draw('chart-drift-' + s, {
+        type: 'line',
+        data: { labels, datasets },
+        options: {
+          parsing: { xAxisKey: 'x', yAxisKey: 'y' },
+          scales: { x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 7, callback: (v, i) => String(labels[i] || '').slice(5, 10) } }, y: { min: 0 } },
+          plugins: {
+            legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item, data) => !data.datasets[item.datasetIndex].threshold } },
+            tooltip: { callbacks: { title: (items) => (items[0] ? String(labels[items[0].dataIndex]).slice(0, 16).replace('T', ' ') + ' UTC' : '') } },
+          },
+        },
+      });
     }
-    const labels = Array.from(new Set(datasets.flatMap((d) => d.data.map((p) => p.x)))).sort();
-    draw('chart-drift', { type: 'line', data: { labels, datasets }, options: { parsing: { xAxisKey: 'x', yAxisKey: 'y' }, scales: { y: { min: 0 } } } });
 
     const tbody = document.querySelector('#alerts tbody');
     tbody.textContent = '';
     for (const a of alerts.alerts) {
       const tr = document.createElement('tr');
-      const cells = [[a.status, a.status], [a.severity, a.severity], [a.kind], [a.metric], [a.source], [fmt(a.value, 3)], [fmt(a.threshold, 3)], [a.window_start.slice(0, 16).replace('T', ' ') + ' → ' + a.window_end.slice(11, 16)], [a.fired_at.slice(0, 16).replace('T', ' ')]];
+      const cells = [[a.status, a.status], [a.severity, a.severity], [a.kind], [a.metric], [a.source], [fmt(a.value, 3)], [fmt(a.threshold, 3)], [a.window_start.slice(0, 16).replace('T', ' ') + ' → ' + a.window_end.slice(11, 16)], [a.fired_at.slice(0, 16).replace('T', ' ')], [a.resolved_at ? a.resolved_at.slice(0, 16).replace('T', ' ') : '–']];
       for (const [text, cls] of cells) {
         const td = document.createElement('td');
         td.textContent = text;
@@ -151,7 +170,7 @@
     if (!alerts.alerts.length) {
       const tr = document.createElement('tr');
       const td = document.createElement('td');
-      td.colSpan = 9;
+      td.colSpan = 10;
       td.textContent = 'No alerts in the window.';
       tr.append(td);
       tbody.append(tr);
