@@ -32,11 +32,12 @@ typecheck: install ## TypeScript compiler check
 test-unit: install ## tests that need no services
 	$(NPX) mocha --spec 'test/unit/**/*.test.ts'
 
-test: up typecheck ## the whole suite against the real Kafka, registry and Postgres
+test: up typecheck browser ## the whole suite against the real Kafka, registry and Postgres (and the dashboard in Chromium)
 	$(NPX) mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
 
 # Chromium drives the dashboard test through playwright-core; Debian's build, never a download.
-browser:
+# Never fatal: without apt (or root) the dashboard test is skipped and says how to get Chromium.
+browser: ## install Debian's chromium for the dashboard test (apt, when root; skipped otherwise)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "browser: chromium could not be installed; the dashboard test will be skipped"; \
 	  else echo "browser: chromium missing (apt-get install chromium); the dashboard test will be skipped"; fi; }
