@@ -1,13 +1,17 @@
 /**
  * `pcc demo`: the main job for a newcomer. With the services up (`make demo` runs `make up`
- * first), it starts the pipeline and the gateway as child processes, publishes a synthetic batch
- * and the team's label-free sample of real-looking cases, waits until every case is predicted
- * or dead-lettered, prints a report, and keeps running until Ctrl-C (or stops at once with
- * --once, exiting non-zero if anything failed).
+ * first), it starts the pipeline and the gateway as child processes, asks the gateway for a
+ * synthetic batch (POST /v1/synthetic/batches, admin) and sends it the team's label-free sample
+ * of real-looking cases (POST /v1/cases, ingest), so both take the path a user's would; waits
+ * until every case is predicted or dead-lettered, prints a report with the dashboard link, and
+ * keeps running until Ctrl-C (or stops at once with --once, exiting non-zero if anything failed).
+ *
+ * API keys: those of PCC_API_KEYS / PCC_API_KEYS_FILE when set, otherwise three random keys
+ * (ingest, read, admin) made for this run and printed with the report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCodec, createRegistry } from '../../lib/codec';
@@ -18,17 +22,21 @@ import { createLogger } from '../../lib/logger';
 import { INTENTS } from '../../lib/taxonomy';
 import { toCaseValue, type SyntheticCaseValue } from '../../producers/real/jsonl';
 import { GENERATOR_NAME, GENERATOR_VERSION, TEMPLATE_HASH, generateTemplateCases } from '../../producers/synthetic/template';
-import { commandNames } from '../main';
 import { createCasePublisher } from '../../producers/real/publisher';
+import { parseKeys, type Role } from '../../gateway/auth';
 
 export const summary = 'the main job: pipeline, gateway, a synthetic batch and the real samples, then a report';
 export const usage = `usage: pcc demo [--once] [--synthetic N] [--timeout-s S]
 
-Needs the services of \`make up\`. Starts \`pcc run\` (and \`pcc gateway\` once the build has it;
-logs under .run/), generates a synthetic batch of N template cases (default 180), publishes
-data/samples/real-cases.jsonl under fresh case ids, waits until all are predicted, and prints a
-report: counts per intent (real beside synthetic), synthetic accuracy, firing alerts, the
-slowest pipeline stage, and the dashboard URL with a read key. Then keeps running until Ctrl-C.
+Needs the services of \`make up\` and a free PCC_GATEWAY_PORT (3000). Starts \`pcc run\` and
+\`pcc gateway\` (logs under .run/), asks the gateway for a synthetic batch of N template cases
+(default 180; POST /v1/synthetic/batches), sends data/samples/real-cases.jsonl under fresh case
+ids through POST /v1/cases, waits until all are predicted, and prints a report: counts per
+intent (real beside synthetic), synthetic accuracy, firing alerts, the slowest pipeline stage,
+and the dashboard URL with a read key. Then keeps running until Ctrl-C.
+API keys come from PCC_API_KEYS or PCC_API_KEYS_FILE when set (an admin key is needed for the
+synthetic route, else the batch is published directly); otherwise the demo makes random
+ingest, read and admin keys for the run.
 --once stops after the report; the exit code is non-zero if any step failed.`;
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -48,12 +56,14 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: 'warn', json: config.log.json, component: 'demo' });
   const runId = `demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
-  const readKey = `read-${randomBytes(12).toString('hex')}`;
-  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
+  const keys = demoKeys(config.gateway);
   const runDir = path.join(ROOT, '.run');
   mkdirSync(runDir, { recursive: true });
   const say = (s: string) => process.stdout.write(`[demo] ${s}\n`);
   const failures: string[] = [];
+  // A gateway bound to every interface is still reached through loopback from here.
+  const host = ['0.0.0.0', '::', ''].includes(config.gateway.host) ? '127.0.0.1' : config.gateway.host;
+  const gatewayUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.gateway.port}`;
   const children: Child[] = [];
 
   const startChild = (name: string, args: string[], env: Record<string, string> = {}): Child => {
@@ -86,14 +96,26 @@ export async function run(argv: string[]): Promise<number> {
 
   const pool = createPool(config, 'pcc-demo');
   try {
-    say(`run ${runId}: starting the pipeline (pcc run)`);
+    say(`run ${runId}: starting the pipeline (pcc run) and the gateway (pcc gateway on ${gatewayUrl})`);
     startChild('pipeline', ['run']);
-    const hasGateway = commandNames().includes('gateway');
-    if (hasGateway) startChild('gateway', ['gateway'], { PCC_API_KEYS: `${readKey}:read,${adminKey}:admin` });
-    else say('the REST gateway is not part of this build yet; skipping it (no dashboard)');
+    const gateway = startChild('gateway', ['gateway'], keys.generated ? { PCC_API_KEYS: keys.env } : {});
+    say(keys.generated ? 'API keys: made for this run (PCC_API_KEYS is not set)' : 'API keys: from PCC_API_KEYS / PCC_API_KEYS_FILE');
 
     const kafka = createKafka({ config, logger });
     const codec = createCodec(createRegistry(config));
+    const api = async (method: 'GET' | 'POST', route: string, key: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${gatewayUrl}${route}`, {
+        method,
+        headers: { 'X-API-Key': key, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${String(answer.code ?? '')} ${String(answer.message ?? '')}`.trim());
+      return answer;
+    };
+    const gatewayReady = await waitForGateway(gatewayUrl, gateway, 60_000);
+    if (!gatewayReady.ok) failures.push(`the gateway did not become ready on ${gatewayUrl}: ${gatewayReady.why}; see ${gateway.log}`);
 
     // Real-looking cases shipped in the repository (written by the team, no labels).
     const samples = readFileSync(path.join(ROOT, 'data/samples/real-cases.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
@@ -102,15 +124,42 @@ export async function run(argv: string[]): Promise<number> {
       const v = toCaseValue(line, 'real', now);
       return { ...v, case_id: `${runId}-${v.case_id}` };
     });
-    const publisher = await createCasePublisher(kafka, codec, config.topics.casesReal);
-    await publisher.publish(realCases);
-    await publisher.close();
-    say(`published ${realCases.length} real sample cases to ${config.topics.casesReal}`);
+    if (gatewayReady.ok && keys.ingest) {
+      for (let i = 0; i < realCases.length; i += 500) await api('POST', '/v1/cases', keys.ingest, { cases: realCases.slice(i, i + 500) });
+      say(`sent ${realCases.length} real sample cases through POST /v1/cases (to ${config.topics.casesReal})`);
+    } else {
+      const publisher = await createCasePublisher(kafka, codec, config.topics.casesReal);
+      await publisher.publish(realCases);
+      await publisher.close();
+      say(`published ${realCases.length} real sample cases directly to ${config.topics.casesReal} (no gateway${gatewayReady.ok ? ' ingest or admin key' : ''})`);
+    }
 
     // A synthetic batch through the synthetic stream, from the built-in template generator.
-    const synthCount = Number(values.synthetic);
+    let synthCount = Number(values.synthetic);
+    if (!Number.isInteger(synthCount) || synthCount < 0 || synthCount > 100_000) throw new Error('--synthetic must be an integer 0..100000');
     let batchId: string | null = null;
-    if (synthCount > 0) {
+    if (synthCount > 0 && gatewayReady.ok && keys.admin) {
+      const seed = Number.parseInt(randomBytes(3).toString('hex'), 16);
+      const started = await api('POST', '/v1/synthetic/batches', keys.admin, { count: synthCount, backend: 'template', seed, publish: true });
+      batchId = String(started.batch_id);
+      say(`asked the gateway for synthetic batch ${batchId} (${synthCount} template cases, seed ${seed}; POST /v1/synthetic/batches)`);
+      const deadline = Date.now() + Number(values['timeout-s']) * 1000;
+      let batch: Record<string, unknown> = {};
+      while (Date.now() < deadline) {
+        batch = await api('GET', `/v1/synthetic/batches/${encodeURIComponent(batchId)}`, keys.admin);
+        if (batch.status === 'published' || batch.status === 'failed') break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      const published = ((batch.publications as { kind: string; cases: number }[] | undefined) ?? []).find((p) => p.kind === 'publish');
+      if (batch.status !== 'published' || !published) {
+        failures.push(`synthetic batch ${batchId} ended ${String(batch.status ?? 'unknown')}${batch.error ? `: ${String(batch.error)}` : ''}; see ${gateway.log}`);
+        synthCount = 0;
+      } else {
+        synthCount = published.cases;
+        say(`synthetic batch ${batchId} generated and published: ${synthCount} cases to ${config.topics.casesSynthetic}`);
+      }
+    } else if (synthCount > 0) {
+      if (gatewayReady.ok) say('no admin key among PCC_API_KEYS: publishing the synthetic batch directly, not through the gateway');
       const seed = Number.parseInt(randomBytes(3).toString('hex'), 16);
       batchId = `${runId}-template`;
       const generated = generateTemplateCases({ count: synthCount, seed });
@@ -137,14 +186,18 @@ export async function run(argv: string[]): Promise<number> {
 
     // Wait until every case is predicted or dead-lettered.
     const realIds = realCases.map((c) => c.case_id);
+    // Synthetic cases that were dead-lettered are done too; their ids are in the synthetic store
+    // when the batch came through the gateway, and `syn-<run>-` otherwise.
     const deadline = Date.now() + Number(values['timeout-s']) * 1000;
     let done = false;
     while (Date.now() < deadline && failures.length === 0) {
       const r = await pool.query(
         `SELECT (SELECT count(*) FROM pcc.prediction_keys WHERE source = 'real' AND case_id = ANY($1))::int
               + (SELECT count(*) FROM pcc.dead_letters WHERE case_id = ANY($1))::int AS real_done,
-                (SELECT count(*) FROM pcc.predictions WHERE source = 'synthetic' AND batch_id = $2)::int AS synth_done`,
-        [realIds, batchId],
+                (SELECT count(*) FROM pcc.predictions WHERE source = 'synthetic' AND batch_id = $2)::int
+              + (SELECT count(*) FROM pcc.dead_letters d WHERE d.source = 'synthetic'
+                   AND (d.case_id LIKE $3 OR d.case_id IN (SELECT case_id FROM synthetic.cases WHERE batch_id = $2)))::int AS synth_done`,
+        [realIds, batchId, `syn-${runId}-%`],
       );
       const { real_done: realDone, synth_done: synthDone } = r.rows[0];
       if (realDone >= realIds.length && (!batchId || synthDone >= synthCount)) {
@@ -156,11 +209,12 @@ export async function run(argv: string[]): Promise<number> {
     if (!done && failures.length === 0) failures.push(`not every case was predicted within ${values['timeout-s']} s; see .run/demo-pipeline.log`);
 
     await printReport(pool, realIds, batchId, config.metrics.port, say);
-    if (hasGateway) {
-      say(`dashboard: http://${config.gateway.host}:${config.gateway.port}/dashboard?key=${readKey}`);
-      say(`API (read key): curl -H 'Authorization: Bearer ${readKey}' http://${config.gateway.host}:${config.gateway.port}/v1/monitoring/summary`);
-    }
-    say(`logs: .run/demo-pipeline.log${hasGateway ? ', .run/demo-gateway.log' : ''}; data in Postgres: psql postgres://postgres@127.0.0.1:5432/pcc -c 'SELECT * FROM pcc.v_daily_predictions'`);
+    say('');
+    if (keys.read) say(`dashboard: ${gatewayUrl}/dashboard?key=${encodeURIComponent(keys.read)}`);
+    else failures.push('no read or admin key among PCC_API_KEYS: the dashboard cannot be opened');
+    if (keys.read) say(`API (read key): curl -H 'X-API-Key: ${keys.read}' '${gatewayUrl}/v1/monitoring/summary?days=7'`);
+    if (keys.generated) say(`keys of this run: ingest ${keys.ingest}, read ${keys.read}, admin ${keys.admin} (API: ${gatewayUrl}/openapi.json)`);
+    say(`logs: .run/demo-pipeline.log, .run/demo-gateway.log; data in Postgres: psql ${redactUrl(config.db.url)} -c 'SELECT * FROM pcc.v_daily_predictions'`);
     for (const f of failures) say(`FAILED: ${f}`);
 
     if (values.once) {
@@ -229,4 +283,58 @@ async function slowestStage(port: number): Promise<string> {
   } catch (err) {
     return `unknown (${(err as Error).message})`;
   }
+}
+
+interface DemoKeys {
+  /** True when the demo made the keys (PCC_API_KEYS and PCC_API_KEYS_FILE unset). */
+  generated: boolean;
+  /** PCC_API_KEYS for the gateway child when generated. */
+  env: string;
+  ingest: string | null;
+  read: string | null;
+  admin: string | null;
+}
+
+/** The keys the demo uses: the configured ones (one per role; admin stands in for any) or new ones. */
+function demoKeys(g: { apiKeys: string; apiKeysFile: string }): DemoKeys {
+  if (!g.apiKeys && !g.apiKeysFile) {
+    const make = (role: Role) => `${role}-${randomBytes(16).toString('hex')}`;
+    const k = { ingest: make('ingest'), read: make('read'), admin: make('admin') };
+    return { generated: true, env: `${k.ingest}:ingest,${k.read}:read,${k.admin}:admin`, ...k };
+  }
+  const entries = g.apiKeys ? g.apiKeys.split(',') : [];
+  if (g.apiKeysFile && existsSync(g.apiKeysFile)) entries.push(...readFileSync(g.apiKeysFile, 'utf8').split(/\r?\n/));
+  parseKeys(entries); // the gateway's own check: a bad entry stops the demo with its message
+  const byRole = new Map<string, string>();
+  for (const raw of entries) {
+    const e = raw.trim();
+    if (!e || e.startsWith('#')) continue;
+    const at = e.lastIndexOf(':');
+    const role = e.slice(at + 1).trim();
+    if (!byRole.has(role)) byRole.set(role, e.slice(0, at).trim());
+  }
+  const admin = byRole.get('admin') ?? null;
+  return { generated: false, env: '', ingest: byRole.get('ingest') ?? admin, read: byRole.get('read') ?? admin, admin };
+}
+
+/** Polls /readyz until the gateway answers 200; gives up when its process exits or time runs out. */
+async function waitForGateway(url: string, child: Child, timeoutMs: number): Promise<{ ok: true } | { ok: false; why: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let why = 'no answer';
+  while (Date.now() < deadline) {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) return { ok: false, why: `it exited (code ${child.proc.exitCode}; is the port taken?)` };
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return { ok: true };
+      why = `readyz answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  return { ok: false, why };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
