@@ -21,6 +21,9 @@ export interface Calibration extends DecisionRule {
   fittedOn: string;
   heldOutNllBefore: number;
   heldOutNllAfter: number;
+  /** ECE (15 bins) of the decided label's probability on the same rows, before and after T. */
+  heldOutEceBefore?: number;
+  heldOutEceAfter?: number;
 }
 
 export interface Manifest {

@@ -3,9 +3,19 @@
  *
  * Data: template-generated cases plus data/train/handwritten.jsonl (upweighted: it is the most
  * realistic text we have), minus any case that is a near-duplicate (word 3-shingle Jaccard
- * >= 0.8) of a dev-set case. A stratified held-out split of the TRAINING rows drives early
- * stopping, the temperature and the privacy threshold; the dev set is only read to drop
- * near-duplicates and is never trained, calibrated or tuned on.
+ * >= 0.8) of a dev-set case. The dev set is only read to drop near-duplicates and is never
+ * trained, calibrated or tuned on.
+ *
+ * Calibration by cross-fitting (issue 3): the hand-written rows are split into K stratified,
+ * seeded folds; K fold models are each trained without one fold (early-stopped on that fold
+ * plus a small template hold-out) and score the fold they did not see. The temperature and the
+ * privacy threshold are fitted on those out-of-fold hand-written logits only: template text is
+ * near-perfectly separable, so a temperature fitted on it (as in 1.0.0) made the model
+ * over-confident on human text. The released model is then trained on ALL rows for the median
+ * best epoch of the folds, so no hand-written case is lost to calibration. It sees K/(K-1)
+ * times the hand-written data of each fold model, so the transferred temperature errs, if at
+ * all, on the side of under-confidence. K = 3 by default: each fold run costs about as much as
+ * the final one, and K = 4 took 13 minutes on a busy 2-core machine against the 15-minute budget.
  *
  * Optimisation: the dense head is trained with Adam in TensorFlow.js (cpu backend); the
  * embedding table gets a sparse Adagrad update of just the rows a batch touched, computed
@@ -20,13 +30,13 @@ import { GENERATOR_NAME, GENERATOR_VERSION, TEMPLATE_HASH, generateTemplateCases
 import { createRng } from '../producers/synthetic/template/prng';
 import { MODELS_DIR, setLatest, writeArtifact, type Calibration } from './artifact';
 import { initBackend, tf } from './backend';
-import { fitTemperature, nllAtTemperature } from './calibration';
+import { expectedCalibrationError, fitTemperature, nllAtTemperature } from './calibration';
 import { DEFAULT_DECISION_RULE, decideIndex, NOT_PRIVACY_INDEX } from './decision';
 import { DEFAULT_FEATURE_SETTINGS, featureIds, type FeatureSettings } from './features';
 import { hashRows, labelIndex, nearDuplicateIndices, readLabelledJsonl, rowsFromTemplateCases, type LabelledRow } from './data';
-import { bagInto, createInitialWeights, denseForward, softmaxInto, type ModelWeights } from './model';
+import { bagInto, createInitialWeights, decodeWeights, denseForward, encodeWeights, softmaxInto, type ModelShape, type ModelWeights } from './model';
 
-export const DEFAULT_MODEL_VERSION = 'pcc-intent-1.0.0';
+export const DEFAULT_MODEL_VERSION = 'pcc-intent-1.1.0';
 
 export interface TrainOptions {
   seed: number;
@@ -45,8 +55,9 @@ export interface TrainOptions {
   lrDense: number;
   lrTable: number;
   dropout: number;
-  /** Share of handwritten / template rows held out for early stopping and calibration. */
-  heldOutHandwritten: number;
+  /** Folds of the hand-written rows for cross-fitted calibration (>= 2). */
+  calibrationFolds: number;
+  /** Share of template rows held out, with the fold, for early stopping of the fold models. */
   heldOutTemplate: number;
   nearDuplicateJaccard: number;
   setLatest: boolean;
@@ -71,7 +82,7 @@ export function defaultTrainOptions(root = path.resolve(__dirname, '..')): Train
     lrDense: 0.002,
     lrTable: 0.05,
     dropout: 0.2,
-    heldOutHandwritten: 0.15,
+    calibrationFolds: 3,
     heldOutTemplate: 0.04,
     nearDuplicateJaccard: 0.8,
     setLatest: true,
@@ -86,26 +97,43 @@ interface Example {
   source: LabelledRow['source'];
 }
 
-/** Stratified split by (source, label) so every label is represented in the held-out rows. */
-function splitHeldOut(rows: readonly LabelledRow[], opts: TrainOptions, seed: number): { train: LabelledRow[]; heldOut: LabelledRow[] } {
+/** Groups rows by label and shuffles each group with a seeded Rng, labels in sorted order. */
+function shuffledByLabel(rows: readonly LabelledRow[], seed: number): LabelledRow[][] {
   const rng = createRng(seed);
   const groups = new Map<string, LabelledRow[]>();
   for (const r of rows) {
-    const key = `${r.source}/${r.label}`;
-    const g = groups.get(key);
+    const g = groups.get(r.label);
     if (g) g.push(r);
-    else groups.set(key, [r]);
+    else groups.set(r.label, [r]);
   }
-  const train: LabelledRow[] = [];
+  return [...groups.keys()].sort().map((key) => rng.shuffle(groups.get(key) ?? []));
+}
+
+/** Stratified (by label), seeded assignment of rows to k folds: fold sizes per label differ by at most one. */
+export function stratifiedFolds(rows: readonly LabelledRow[], k: number, seed: number): LabelledRow[][] {
+  if (!(Number.isInteger(k) && k >= 2)) throw new Error(`calibration folds must be an integer >= 2, got ${k}`);
+  const folds: LabelledRow[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const g of shuffledByLabel(rows, seed)) {
+    // Continue the round-robin across labels so small labels do not all start in fold 0.
+    for (const r of g) {
+      folds[next].push(r);
+      next = (next + 1) % k;
+    }
+  }
+  return folds;
+}
+
+/** A stratified, seeded hold-out of `share` of the rows (none from a label with < 4 rows). */
+function stratifiedHoldOut(rows: readonly LabelledRow[], share: number, seed: number): { kept: LabelledRow[]; heldOut: LabelledRow[] } {
+  const kept: LabelledRow[] = [];
   const heldOut: LabelledRow[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const g = rng.shuffle(groups.get(key) ?? []);
-    const share = key.startsWith('handwritten') ? opts.heldOutHandwritten : opts.heldOutTemplate;
-    const k = g.length >= 4 ? Math.max(1, Math.round(g.length * share)) : 0;
-    heldOut.push(...g.slice(0, k));
-    train.push(...g.slice(k));
+  for (const g of shuffledByLabel(rows, seed)) {
+    const n = g.length >= 4 ? Math.max(1, Math.round(g.length * share)) : 0;
+    heldOut.push(...g.slice(0, n));
+    kept.push(...g.slice(n));
   }
-  return { train, heldOut };
+  return { kept, heldOut };
 }
 
 function toExamples(rows: readonly LabelledRow[], opts: TrainOptions): Example[] {
@@ -191,38 +219,44 @@ export interface TrainSummary {
   version: string;
   outDir: string;
   seconds: number;
-  epochsRun: number;
-  bestEpoch: number;
+  finalEpochs: number;
+  foldBestEpochs: number[];
   rows: Record<string, number>;
   temperature: number;
   privacyThreshold: number;
-  heldOut: Record<string, number>;
+  outOfFold: Record<string, number>;
 }
 
-export async function train(opts: TrainOptions): Promise<TrainSummary> {
-  const started = Date.now();
-  await initBackend('cpu');
-  const log = (msg: string): void => {
-    process.stderr.write(`[train] ${msg}\n`);
-  };
+interface EpochEntry {
+  run: string;
+  epoch: number;
+  train_loss: number;
+  stop_nll?: number;
+  stop_accuracy?: number;
+  stop_handwritten_accuracy?: number;
+}
 
-  const hw = readLabelledJsonl(opts.handwrittenPath, 'handwritten');
-  const dev = readLabelledJsonl(opts.devsetPath, 'handwritten');
-  const templates = rowsFromTemplateCases(generateTemplateCases({ count: opts.templateCount, seed: opts.seed }));
-  const hwDup = nearDuplicateIndices(hw.rows, dev.rows, opts.nearDuplicateJaccard);
-  const tplDup = nearDuplicateIndices(templates, dev.rows, opts.nearDuplicateJaccard);
-  const rows = [...hw.rows.filter((_, i) => !hwDup.has(i)), ...templates.filter((_, i) => !tplDup.has(i))];
-  log(`handwritten ${hw.rows.length} (skipped ${hw.skipped} bad lines), template ${templates.length}, dev ${dev.rows.length}`);
-  log(`dropped near-duplicates of dev cases (Jaccard >= ${opts.nearDuplicateJaccard}): handwritten ${hwDup.size}, template ${tplDup.size}`);
+interface RunResult {
+  weights: ModelWeights;
+  bestEpoch: number;
+  epochs: EpochEntry[];
+}
 
-  const { train: trainRows, heldOut: heldRows } = splitHeldOut(rows, opts, opts.seed ^ 0x5eed);
-  const trainingDataSha256 = hashRows(rows);
-  const trainEx = toExamples(trainRows, opts);
-  const heldEx = toExamples(heldRows, opts);
-  log(`train ${trainEx.length}, held-out ${heldEx.length} (handwritten ${heldEx.filter((e) => e.source === 'handwritten').length})`);
+interface RunSpec {
+  name: string;
+  trainEx: readonly Example[];
+  /** Early-stopping rows; with none, the run trains exactly maxEpochs and keeps the last weights. */
+  stopEx: readonly Example[];
+  maxEpochs: number;
+}
 
+const log = (msg: string): void => {
+  process.stderr.write(`[train] ${msg}\n`);
+};
+
+/** One training run from the seeded initial weights; every run with the same seed starts alike. */
+function runTraining(spec: RunSpec, opts: TrainOptions, shape: ModelShape): RunResult {
   const rng = createRng(opts.seed);
-  const shape = { buckets: opts.features.buckets, bagDim: opts.bagDim, embeddingDim: opts.embeddingDim, numLabels: INTENTS.length };
   const init = createInitialWeights(shape, rng.fork('init'));
   const table = init.table;
   const accum = new Float32Array(table.length).fill(0.1);
@@ -237,20 +271,26 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const optimizer = tf.train.adam(opts.lrDense);
   const { bagDim } = shape;
   const k = INTENTS.length;
+  const { trainEx, stopEx } = spec;
 
   const batchesPerEpoch = Math.ceil(trainEx.length / opts.batchSize);
-  const bar = opts.progress ? new SingleBar({ stream: process.stderr, format: 'train |{bar}| {percentage}% | epoch {epoch} | {value}/{total} batches | loss {loss} | eta {eta}s', hideCursor: true }) : null;
-  bar?.start(batchesPerEpoch * opts.maxEpochs, 0, { epoch: 1, loss: '-' });
+  const bar = opts.progress ? new SingleBar({ stream: process.stderr, format: `${spec.name.padEnd(6)} |{bar}| {percentage}% | epoch {epoch} | {value}/{total} batches | loss {loss} | eta {eta}s`, hideCursor: true }) : null;
+  bar?.start(batchesPerEpoch * spec.maxEpochs, 0, { epoch: 1, loss: '-' });
 
-  let best = { nll: Infinity, epoch: 0, table: new Float32Array(0), w1: new Float32Array(0), b1: new Float32Array(0), w2: new Float32Array(0), b2: new Float32Array(0) };
-  let epochsRun = 0;
+  const snapshot = (): Omit<ModelWeights, 'shape'> => ({
+    table: table.slice(),
+    w1: (dense.w1.dataSync() as Float32Array).slice(),
+    b1: (dense.b1.dataSync() as Float32Array).slice(),
+    w2: (dense.w2.dataSync() as Float32Array).slice(),
+    b2: (dense.b2.dataSync() as Float32Array).slice(),
+  });
+  let best: { nll: number; epoch: number; weights: Omit<ModelWeights, 'shape'> | null } = { nll: Infinity, epoch: 0, weights: null };
   let stepSeed = opts.seed;
-  const heldLabels = heldEx.map((e) => e.label);
-  const heldWeights = heldEx.map((e) => e.weight);
-  const epochLog: Record<string, number>[] = [];
+  const stopLabels = stopEx.map((e) => e.label);
+  const stopWeights = stopEx.map((e) => e.weight);
+  const epochLog: EpochEntry[] = [];
 
-  for (let epoch = 1; epoch <= opts.maxEpochs; epoch++) {
-    epochsRun = epoch;
+  for (let epoch = 1; epoch <= spec.maxEpochs; epoch++) {
     const order = rng.shuffle(trainEx.map((_, i) => i));
     let lossSum = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
@@ -314,59 +354,135 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       bar?.increment(1, { epoch, loss: (lossSum / (b + 1)).toFixed(4) });
     }
 
-    const heldLogits = predictLogits(heldEx, table, dense, bagDim);
-    const nll = nllAtTemperature(heldLogits, heldLabels, k, 1, heldWeights);
-    const entry = {
-      epoch,
-      train_loss: lossSum / batchesPerEpoch,
-      held_out_nll: nll,
-      held_out_accuracy: accuracyOf(heldLogits, heldEx, () => true),
-      held_out_handwritten_accuracy: accuracyOf(heldLogits, heldEx, (e) => e.source === 'handwritten'),
-    };
+    const entry: EpochEntry = { run: spec.name, epoch, train_loss: lossSum / batchesPerEpoch };
     epochLog.push(entry);
+    if (!stopEx.length) {
+      if (!bar) log(JSON.stringify(entry));
+      continue;
+    }
+    const stopLogits = predictLogits(stopEx, table, dense, bagDim);
+    entry.stop_nll = nllAtTemperature(stopLogits, stopLabels, k, 1, stopWeights);
+    entry.stop_accuracy = accuracyOf(stopLogits, stopEx, () => true);
+    entry.stop_handwritten_accuracy = accuracyOf(stopLogits, stopEx, (e) => e.source === 'handwritten');
     if (!bar) log(JSON.stringify(entry));
-    if (nll < best.nll - 1e-4) {
-      best = {
-        nll,
-        epoch,
-        table: table.slice(),
-        w1: (dense.w1.dataSync() as Float32Array).slice(),
-        b1: (dense.b1.dataSync() as Float32Array).slice(),
-        w2: (dense.w2.dataSync() as Float32Array).slice(),
-        b2: (dense.b2.dataSync() as Float32Array).slice(),
-      };
+    if (entry.stop_nll < best.nll - 1e-4) {
+      best = { nll: entry.stop_nll, epoch, weights: snapshot() };
     } else if (epoch - best.epoch >= opts.patience) {
       break;
     }
   }
-  bar?.update(batchesPerEpoch * opts.maxEpochs);
+  bar?.update(batchesPerEpoch * spec.maxEpochs);
   bar?.stop();
-  for (const e of epochLog) log(`epoch ${e.epoch}: loss ${e.train_loss.toFixed(4)} held-out nll ${e.held_out_nll.toFixed(4)} acc ${e.held_out_accuracy.toFixed(4)} handwritten acc ${e.held_out_handwritten_accuracy.toFixed(4)}`);
-
-  const weights: ModelWeights = { shape, table: best.table, w1: best.w1, b1: best.b1, w2: best.w2, b2: best.b2 };
-  // Calibrate the weights as they will be served: int8 round-trip of the table first.
-  const { decodeWeights, encodeWeights } = await import('./model');
-  const served = decodeWeights(encodeWeights(weights));
+  const kept = stopEx.length && best.weights ? best : { epoch: epochLog.length, weights: snapshot() };
   tf.dispose([dense.w1, dense.b1, dense.w2, dense.b2]);
-  const servedDense: DenseState = {
-    w1: tf.variable(tf.tensor2d(served.w1, [shape.bagDim, shape.embeddingDim]), false),
+  optimizer.dispose();
+  for (const e of epochLog) {
+    const stop = e.stop_nll === undefined ? '' : ` stop nll ${e.stop_nll.toFixed(4)} acc ${(e.stop_accuracy ?? 0).toFixed(4)} handwritten acc ${(e.stop_handwritten_accuracy ?? 0).toFixed(4)}`;
+    log(`${e.run} epoch ${e.epoch}: loss ${e.train_loss.toFixed(4)}${stop}`);
+  }
+  return { weights: { shape, ...(kept.weights as Omit<ModelWeights, 'shape'>) }, bestEpoch: kept.epoch, epochs: epochLog };
+}
+
+/** Logits of examples under the weights as they will be served (int8 round-trip of the table). */
+function servedLogits(weights: ModelWeights, examples: readonly Example[]): Float32Array {
+  const served = decodeWeights(encodeWeights(weights));
+  const { bagDim, embeddingDim, numLabels } = weights.shape;
+  const vars: DenseState = {
+    w1: tf.variable(tf.tensor2d(served.w1, [bagDim, embeddingDim]), false),
     b1: tf.variable(tf.tensor1d(served.b1), false),
-    w2: tf.variable(tf.tensor2d(served.w2, [shape.embeddingDim, shape.numLabels]), false),
+    w2: tf.variable(tf.tensor2d(served.w2, [embeddingDim, numLabels]), false),
     b2: tf.variable(tf.tensor1d(served.b2), false),
   };
-  const heldLogits = predictLogits(heldEx, served.table, servedDense, bagDim);
-  tf.dispose([servedDense.w1, servedDense.b1, servedDense.w2, servedDense.b2]);
-  const temperature = fitTemperature(heldLogits, heldLabels, k, heldWeights);
-  const probs = new Float32Array(heldLogits.length);
-  for (let i = 0; i < heldEx.length; i++) softmaxInto(heldLogits, i * k, k, temperature, probs, i * k);
-  const privacyThreshold = choosePrivacyThreshold(probs, heldLabels, heldWeights);
+  const logits = predictLogits(examples, served.table, vars, bagDim);
+  tf.dispose([vars.w1, vars.b1, vars.w2, vars.b2]);
+  return logits;
+}
+
+/** ECE (15 bins) of the decided label's probability, as the classifier reports confidence. */
+export function decisionEce(logits: Float32Array, labels: readonly number[], temperature: number, privacyThreshold: number): number {
+  const k = INTENTS.length;
+  const p = new Float32Array(k);
+  const conf: number[] = [];
+  const correct: boolean[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    softmaxInto(logits, i * k, k, temperature, p, 0);
+    const j = decideIndex(p, 0, { privacyThreshold });
+    conf.push(p[j]);
+    correct.push(j === labels[i]);
+  }
+  return expectedCalibrationError(conf, correct, 15).ece;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function train(opts: TrainOptions): Promise<TrainSummary> {
+  const started = Date.now();
+  await initBackend('cpu');
+
+  const hw = readLabelledJsonl(opts.handwrittenPath, 'handwritten');
+  const dev = readLabelledJsonl(opts.devsetPath, 'handwritten');
+  const templates = rowsFromTemplateCases(generateTemplateCases({ count: opts.templateCount, seed: opts.seed }));
+  const hwDup = nearDuplicateIndices(hw.rows, dev.rows, opts.nearDuplicateJaccard);
+  const tplDup = nearDuplicateIndices(templates, dev.rows, opts.nearDuplicateJaccard);
+  const hwRows = hw.rows.filter((_, i) => !hwDup.has(i));
+  const tplRows = templates.filter((_, i) => !tplDup.has(i));
+  const rows = [...hwRows, ...tplRows];
+  log(`handwritten ${hw.rows.length} (skipped ${hw.skipped} bad lines), template ${templates.length}, dev ${dev.rows.length}`);
+  log(`dropped near-duplicates of dev cases (Jaccard >= ${opts.nearDuplicateJaccard}): handwritten ${hwDup.size}, template ${tplDup.size}`);
+  const trainingDataSha256 = hashRows(rows);
+
+  const K = opts.calibrationFolds;
+  const folds = stratifiedFolds(hwRows, K, opts.seed ^ 0x5eed);
+  const { kept: tplFit, heldOut: tplStop } = stratifiedHoldOut(tplRows, opts.heldOutTemplate, opts.seed ^ 0x7e57);
+  const tplFitEx = toExamples(tplFit, opts);
+  const tplStopEx = toExamples(tplStop, opts);
+  const foldEx = folds.map((f) => toExamples(f, opts));
+  const shape: ModelShape = { buckets: opts.features.buckets, bagDim: opts.bagDim, embeddingDim: opts.embeddingDim, numLabels: INTENTS.length };
+  const k = INTENTS.length;
+
+  // Out-of-fold logits of every hand-written row, from the fold model that did not see it.
+  const oofLogits = new Float32Array(hwRows.length * k);
+  const oofLabels: number[] = [];
+  const foldBestEpochs: number[] = [];
+  const epochLog: EpochEntry[] = [];
+  let o = 0;
+  for (let f = 0; f < K; f++) {
+    const trainEx = [...foldEx.filter((_, g) => g !== f).flat(), ...tplFitEx];
+    const stopEx = [...foldEx[f], ...tplStopEx];
+    log(`fold ${f + 1}/${K}: train ${trainEx.length}, early stopping on ${stopEx.length} (handwritten ${foldEx[f].length})`);
+    const run = runTraining({ name: `fold${f + 1}`, trainEx, stopEx, maxEpochs: opts.maxEpochs }, opts, shape);
+    foldBestEpochs.push(run.bestEpoch);
+    epochLog.push(...run.epochs);
+    oofLogits.set(servedLogits(run.weights, foldEx[f]), o * k);
+    for (const e of foldEx[f]) oofLabels.push(e.label);
+    o += foldEx[f].length;
+  }
+
+  const temperature = fitTemperature(oofLogits, oofLabels, k);
+  const probs = new Float32Array(oofLogits.length);
+  for (let i = 0; i < oofLabels.length; i++) softmaxInto(oofLogits, i * k, k, temperature, probs, i * k);
+  const privacyThreshold = choosePrivacyThreshold(probs, oofLabels, oofLabels.map(() => 1));
   const calibration: Calibration = {
     temperature,
     privacyThreshold,
-    fittedOn: `held-out training split: ${heldEx.length} rows (handwritten weighted x${opts.handwrittenWeight})`,
-    heldOutNllBefore: nllAtTemperature(heldLogits, heldLabels, k, 1, heldWeights),
-    heldOutNllAfter: nllAtTemperature(heldLogits, heldLabels, k, temperature, heldWeights),
+    fittedOn: `out-of-fold logits of all ${oofLabels.length} hand-written training rows (${K}-fold cross-fitting, stratified by label, seeded); template rows excluded`,
+    heldOutNllBefore: nllAtTemperature(oofLogits, oofLabels, k, 1),
+    heldOutNllAfter: nllAtTemperature(oofLogits, oofLabels, k, temperature),
+    heldOutEceBefore: decisionEce(oofLogits, oofLabels, 1, privacyThreshold),
+    heldOutEceAfter: decisionEce(oofLogits, oofLabels, temperature, privacyThreshold),
   };
+  log(`calibration on ${oofLabels.length} out-of-fold hand-written rows: T=${temperature.toFixed(3)}, threshold ${privacyThreshold}, NLL ${calibration.heldOutNllBefore.toFixed(4)} -> ${calibration.heldOutNllAfter.toFixed(4)}, ECE ${calibration.heldOutEceBefore?.toFixed(4)} -> ${calibration.heldOutEceAfter?.toFixed(4)}`);
+
+  // The released model: every row, for the median best epoch of the fold models.
+  const finalEpochs = Math.max(1, Math.round(median(foldBestEpochs)));
+  const allEx = toExamples(rows, opts);
+  log(`final model: train ${allEx.length} rows for ${finalEpochs} epochs (fold best epochs ${foldBestEpochs.join(', ')})`);
+  const final = runTraining({ name: 'final', trainEx: allEx, stopEx: [], maxEpochs: finalEpochs }, opts, shape);
+  epochLog.push(...final.epochs);
+
   const seconds = (Date.now() - started) / 1000;
   const countBy = (rs: readonly LabelledRow[]): Record<string, number> => Object.fromEntries(INTENTS.map((l) => [l, rs.filter((r) => r.label === l).length]));
   const training = {
@@ -380,33 +496,40 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       dev_rows_for_dedup: dev.rows.length,
       dropped_near_duplicates_handwritten: hwDup.size,
       dropped_near_duplicates_template: tplDup.size,
-      train: trainEx.length,
-      held_out: heldEx.length,
+      train: allEx.length,
+      calibration_out_of_fold_handwritten: oofLabels.length,
+      fold_early_stopping_template: tplStopEx.length,
     },
     label_counts: countBy(rows),
     near_duplicate_rule: `word 3-shingle Jaccard >= ${opts.nearDuplicateJaccard} against data/devset/devset.jsonl`,
     hyperparameters: {
       bagDim: opts.bagDim, embeddingDim: opts.embeddingDim, batchSize: opts.batchSize, maxEpochs: opts.maxEpochs, patience: opts.patience,
-      lrDense: opts.lrDense, lrTable: opts.lrTable, dropout: opts.dropout, handwrittenWeight: opts.handwrittenWeight,
+      lrDense: opts.lrDense, lrTable: opts.lrTable, dropout: opts.dropout, handwrittenWeight: opts.handwrittenWeight, calibrationFolds: K,
     },
+    fold_best_epochs: foldBestEpochs,
+    final_epochs: finalEpochs,
     epochs: epochLog,
-    best_epoch: best.epoch,
     train_seconds: seconds,
     not_privacy_label: NOT_PRIVACY,
   };
-  writeArtifact({ dir: opts.outDir, version: opts.version, weights, settings: opts.features, calibration, training, trainingDataSha256 });
+  writeArtifact({ dir: opts.outDir, version: opts.version, weights: final.weights, settings: opts.features, calibration, training, trainingDataSha256 });
   if (opts.setLatest) setLatest(opts.version);
-  log(`wrote ${opts.outDir} in ${seconds.toFixed(1)} s (best epoch ${best.epoch}, T=${temperature.toFixed(3)}, privacy threshold ${privacyThreshold})`);
+  log(`wrote ${opts.outDir} in ${seconds.toFixed(1)} s (${finalEpochs} epochs, T=${temperature.toFixed(3)}, privacy threshold ${privacyThreshold})`);
   return {
     version: opts.version,
     outDir: opts.outDir,
     seconds,
-    epochsRun,
-    bestEpoch: best.epoch,
+    finalEpochs,
+    foldBestEpochs,
     rows: training.rows,
     temperature,
     privacyThreshold,
-    heldOut: { nll_before: calibration.heldOutNllBefore, nll_after: calibration.heldOutNllAfter },
+    outOfFold: {
+      nll_before: calibration.heldOutNllBefore,
+      nll_after: calibration.heldOutNllAfter,
+      ece_before: calibration.heldOutEceBefore ?? NaN,
+      ece_after: calibration.heldOutEceAfter ?? NaN,
+    },
   };
 }
 
@@ -430,6 +553,7 @@ export function parseTrainArgs(argv: readonly string[], base = defaultTrainOptio
       case '--template-count': opts.templateCount = num('template-count', v); i++; break;
       case '--epochs': opts.maxEpochs = num('epochs', v); i++; break;
       case '--buckets': opts.features.buckets = num('buckets', v); i++; break;
+      case '--folds': opts.calibrationFolds = num('folds', v); i++; break;
       case '--no-latest': opts.setLatest = false; break;
       case '--no-progress': opts.progress = false; break;
       default: throw new Error(`unknown option ${a}`);
