@@ -28,12 +28,15 @@
   const fmt = (v, d = 2) => (v == null ? '–' : Number(v).toFixed(d));
   const intfmt = (v) => (v == null ? '–' : Number(v).toLocaleString('en'));
 
-  function draw(id, config) {
+  // A chart with no points says why instead of showing bare axes.
+  function draw(id, config, emptyText = 'no data in the window yet') {
     const canvas = document.getElementById(id);
     if (charts[id]) charts[id].destroy();
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } } }, config.options || {});
     charts[id] = new Chart(canvas, config);
     canvas.dataset.drawn = String(config.data.datasets.reduce((n, d) => n + d.data.filter((v) => v != null && (typeof v !== 'object' || v.y != null)).length, 0));
+    if (canvas.dataset.drawn === '0') canvas.parentElement.dataset.empty = emptyText;
+    else delete canvas.parentElement.dataset.empty;
   }
 
   function cards(summary, alerts) {
@@ -112,7 +115,7 @@
     });
 
     draw('chart-lowconf', { type: 'line', data: { labels: days, datasets: perDay('low_confidence_share') }, options: { scales: { x: dayAxis, y: { min: 0, ticks: { callback: (v) => Math.round(v * 100) + '%' } } } } });
-    draw('chart-deadletters', { type: 'line', data: { labels: days, datasets: perDay('dead_letter_rate') }, options: { scales: { x: dayAxis, y: { min: 0, ticks: { callback: (v) => (v * 100).toFixed(1) + '%' } } } } });
+    draw('chart-deadletters', { type: 'line', data: { labels: days, datasets: perDay('dead_letter_rate') }, options: { scales: { x: dayAxis, y: { min: 0, suggestedMax: 0.01, ticks: { callback: (v) => (v * 100).toFixed(1) + '%' } } } } });
 
     const lat = [];
     for (const s of SOURCES) {
@@ -151,7 +154,7 @@
             tooltip: { callbacks: { title: (items) => (items[0] ? String(labels[items[0].dataIndex]).slice(0, 16).replace('T', ' ') + ' UTC' : '') } },
           },
         },
-      });
+      }, 'no drift windows yet: the drift monitor writes each metric when a window closes');
     }
 
     const tbody = document.querySelector('#alerts tbody');

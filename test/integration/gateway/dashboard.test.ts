@@ -330,6 +330,7 @@ describe('the dashboard in headless Chromium', function () {
       }),
     );
     expect(charts.map((c) => c.name).sort()).to.deep.equal([...CHARTS].sort());
+    expect(await page.$$eval('.plot[data-empty]', (els) => els.map((e) => e.querySelector('canvas')?.dataset.chart))).to.deep.equal([]);
     for (const c of charts) {
       expect(c.hasChart, `${c.name}: a Chart.js chart`).to.equal(true);
       expect(c.drawn, `${c.name}: data-drawn`).to.be.greaterThan(0);
