@@ -76,54 +76,122 @@ function looksLikeDateOrTime(s: string): boolean {
   return /^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$/.test(s.trim()) || /^\d{1,2}:\d{2}/.test(s.trim());
 }
 
+const EMAIL_LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+const WHITESPACE = /\s/;
+
+function nextSeparator(s: string, from: number): number {
+  let best = -1;
+  for (const sep of ['@', '(at)', '[at]']) {
+    const i = s.indexOf(sep, from);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+/**
+ * `text.replace(EMAIL, …)`, match for match, without trying the pattern at every character.
+ * A match holds a separator (@, (at), [at]) preceded by optional white space and a run of
+ * local-part characters, so none can start before that run: the search jumps there. Running the
+ * pattern from each position of every word was the processor's costliest step after the model.
+ */
+function replaceEmails(text: string, onMatch: () => void): string {
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (;;) {
+    const sep = nextSeparator(text, from);
+    if (sep < 0) break;
+    let start = sep;
+    while (start > from && WHITESPACE.test(text[start - 1])) start--;
+    while (start > from && EMAIL_LOCAL_CHAR.test(text[start - 1])) start--;
+    EMAIL.lastIndex = start;
+    const m = EMAIL.exec(text);
+    if (!m) break;
+    out += `${text.slice(copied, m.index)}[EMAIL]`;
+    onMatch();
+    copied = from = m.index + m[0].length;
+  }
+  EMAIL.lastIndex = 0;
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * Digits in `s`. Redaction only ever removes digits, so the input's count bounds what every
+ * later pattern can see: a pattern that needs more digits than that cannot match and is skipped.
+ * Most case texts carry a few digits at most, and the patterns cost more than this scan.
+ */
+function countDigits(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+// Fewest digits a match of each pattern holds (the phone rule keeps only matches of 7 or more).
+const NATIONAL_ID_MIN_DIGITS = [9, 6, 7, 15, 7];
+const IBAN_MIN_DIGITS = 2;
+const CARD_MIN_DIGITS = 13;
+const PHONE_MIN_DIGITS = 7;
+
 export function redact(input: string): Redaction {
   const counts: Partial<Record<PiiKind, number>> = {};
   const bump = (k: PiiKind) => {
     counts[k] = (counts[k] ?? 0) + 1;
   };
-  let text = input.replace(EMAIL, () => {
-    bump('email');
-    return '[EMAIL]';
-  });
-  text = text.replace(IBAN, (m) => {
-    // The pattern is greedy and may take a following word ("... 00 now"); the longest prefix
-    // that passes mod-97 is the IBAN.
-    for (let end = m.length; end >= 15; end--) {
-      if (m[end - 1] === ' ') continue;
-      if (ibanValid(m.slice(0, end))) {
-        bump('iban');
-        return `[IBAN]${m.slice(end)}`;
+  const digits = countDigits(input);
+  let text = input;
+  text = replaceEmails(text, () => bump('email'));
+  if (digits >= IBAN_MIN_DIGITS) {
+    text = text.replace(IBAN, (m) => {
+      // The pattern is greedy and may take a following word ("... 00 now"); the longest prefix
+      // that passes mod-97 is the IBAN.
+      for (let end = m.length; end >= 15; end--) {
+        if (m[end - 1] === ' ') continue;
+        if (ibanValid(m.slice(0, end))) {
+          bump('iban');
+          return `[IBAN]${m.slice(end)}`;
+        }
       }
-    }
-    return m;
-  });
-  text = text.replace(CARD, (m) => {
-    const d = digitsOf(m);
-    if (d.length < 13 || d.length > 19 || !luhnValid(d)) return m;
-    bump('card');
-    return '[CARD]';
-  });
-  for (const re of NATIONAL_IDS) {
+      return m;
+    });
+  }
+  if (digits >= CARD_MIN_DIGITS) {
+    text = text.replace(CARD, (m) => {
+      const d = digitsOf(m);
+      if (d.length < 13 || d.length > 19 || !luhnValid(d)) return m;
+      bump('card');
+      return '[CARD]';
+    });
+  }
+  NATIONAL_IDS.forEach((re, i) => {
+    if (digits < NATIONAL_ID_MIN_DIGITS[i]) return;
     text = text.replace(re, () => {
       bump('national_id');
       return '[NATIONAL_ID]';
     });
-  }
-  text = text.replace(PHONE, (m) => {
-    const d = digitsOf(m);
-    if (d.length < 7 || d.length > 15 || looksLikeDateOrTime(m)) return m;
-    // A bare run of digits without a + or a separator is more often an order number than a phone.
-    if (!/[+\s.\-()]/.test(m) && d.length < 10) return m;
-    bump('phone');
-    return '[PHONE]';
   });
+  if (digits >= PHONE_MIN_DIGITS) {
+    text = text.replace(PHONE, (m) => {
+      const d = digitsOf(m);
+      if (d.length < 7 || d.length > 15 || looksLikeDateOrTime(m)) return m;
+      // A bare run of digits without a + or a separator is more often an order number than a phone.
+      if (!/[+\s.\-()]/.test(m) && d.length < 10) return m;
+      bump('phone');
+      return '[PHONE]';
+    });
+  }
   const found = (Object.keys(counts) as PiiKind[]).sort();
   return { text, found, counts };
 }
 
 /** The start of a redacted text for storage, cut at a word boundary where one is near. */
 export function excerpt(redactedText: string, maxChars = 280): string {
-  const flat = redactedText.replace(/\s+/g, ' ').trim();
+  // Only the first maxChars + 1 characters of the flattened text matter; flattening a prefix
+  // gives the same ones whenever the prefix is still long enough once flattened.
+  const prefix = redactedText.length > 4 * maxChars ? redactedText.slice(0, 3 * maxChars).replace(/\s+/g, ' ').trimStart() : '';
+  const flat = prefix.length > maxChars + 1 ? prefix : redactedText.replace(/\s+/g, ' ').trim();
   if (flat.length <= maxChars) return flat;
   const cut = flat.lastIndexOf(' ', maxChars);
   return `${flat.slice(0, cut > maxChars * 0.6 ? cut : maxChars)}…`;

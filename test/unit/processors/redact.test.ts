@@ -56,4 +56,29 @@ describe('redact', () => {
     expect(e.endsWith('…')).to.equal(true);
     expect(excerpt('a\n\n b')).to.equal('a b');
   });
+
+  it('finds each kind when it is the only number in a long text, with the fewest digits it can have', () => {
+    const filler = 'words without any numbers in them. '.repeat(20);
+    const samples: [string, string][] = [
+      ['SSN 123-45-6789', 'national_id'], ['NI QQ 12 34 56 C', 'national_id'], ['NIE X1234567L', 'national_id'],
+      ['NIR 1 85 05 78 006 084 36', 'national_id'], ['CF RSSMRA85T10A562S', 'national_id'], ['call 555-0100 now', 'phone'],
+      ['card 4222222222222 ok', 'card'], ['iban GB82WEST12345698765432 ok', 'iban'], ['mail jane@example.com ok', 'email'],
+      ['mail jane [at] example.com ok', 'email'],
+    ];
+    for (const [pii, kind] of samples) expect(redact(`${filler}${pii} ${filler}`).found, pii).to.deep.equal([kind]);
+  });
+
+  it('flattens only as much of a long text as the excerpt needs, with the same result', () => {
+    const flatAll = (t: string, n: number) => {
+      const flat = t.replace(/\s+/g, ' ').trim();
+      if (flat.length <= n) return flat;
+      const cut = flat.lastIndexOf(' ', n);
+      return `${flat.slice(0, cut > n * 0.6 ? cut : n)}…`;
+    };
+    const texts = [
+      'x'.repeat(300) + ' '.repeat(2000), ' \n '.repeat(400) + 'word '.repeat(300), 'a '.repeat(141) + '\n\n\n' + 'b'.repeat(2000),
+      'lorem ipsum dolor '.repeat(100), `${'y'.repeat(279)}  \t z ${'q'.repeat(1200)}`,
+    ];
+    for (const t of texts) for (const n of [10, 50, 280]) expect(excerpt(t, n)).to.equal(flatAll(t, n));
+  });
 });
