@@ -107,6 +107,8 @@ export function buildApp(deps: GatewayDeps) {
   const log = logger.child({ component: 'gateway' });
   const m = httpMetrics(deps.metrics);
   const app = express();
+  const inflight = new Set<Promise<void>>();
+  app.locals.inflight = inflight;
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', false);
@@ -325,6 +327,10 @@ export function buildApp(deps: GatewayDeps) {
   app.post('/v1/synthetic/batches', ...guard(['admin']), ...json, async (req, res) => {
     const body = parseOr400(BatchRequest, req.body ?? {}, 'the batch request');
     const started = await service().startBatch(synthetic(), { count: body.count, backend: body.backend, seed: body.seed, publish: body.publish });
+    // Held so that a graceful stop lets the generation finish rather than cut it off half-written.
+    const running = started.done.then(() => undefined, () => undefined);
+    inflight.add(running);
+    void running.then(() => inflight.delete(running));
     started.done.then(
       (b) => log.info('synthetic batch finished', { batch_id: b.batch_id, status: b.status }),
       (err: unknown) => log.warn('synthetic batch failed', { batch_id: started.batchId, code: (err as { code?: string }).code, error: (err as Error).message?.slice(0, 200) }),

@@ -135,6 +135,11 @@ export async function startGateway(deps: StartGatewayDeps): Promise<GatewayServe
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      const inflight = [...(app.locals.inflight as Set<Promise<void>>)];
+      if (inflight.length) {
+        log.info('waiting for synthetic generations to finish', { batches: inflight.length });
+        await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, config.shutdownTimeoutMs / 2).unref())]);
+      }
       await replies.stop().catch(() => undefined);
       await publisher.close().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);

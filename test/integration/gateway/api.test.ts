@@ -4,6 +4,7 @@
  * a small fuzzer, rate limiting, and every JSON answer checked against /openapi.json.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
@@ -286,6 +287,36 @@ describe('gateway over the real services', function () {
     const headers = (await fetch(`${gw.url}/healthz`)).headers;
     expect(headers.get('x-content-type-options')).to.equal('nosniff');
     expect(headers.get('x-powered-by')).to.equal(null);
+  });
+
+  it('runs the README\'s curl examples as written, against a gateway with the README\'s keys', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## The REST gateway'), readme.indexOf('## The classifier'));
+    const keysLine = /export PCC_API_KEYS="([^"]+)"/.exec(section);
+    expect(keysLine, 'the README sets PCC_API_KEYS').to.exist;
+    const curls = section.split('\n').filter((l) => l.startsWith('curl '));
+    expect(curls.length).to.be.at.least(8);
+    const config = loadConfig({ ...h.env, PCC_API_KEYS: keysLine![1] });
+    const readmeGw = await startGateway({ config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: createMetricsRegistry(), port: 0 });
+    try {
+      await waitFor(async () => (await fetch(`${readmeGw.url}/readyz`)).status === 200, { timeoutMs: 60_000, what: 'README gateway ready' });
+      for (const line of curls) {
+        const cmd = line.replaceAll('http://127.0.0.1:3000', readmeGw.url);
+        // The sink stores a prediction shortly after /v1/classify answers, so reads may wait a little.
+        const out = await waitFor(async () => {
+          const r = await promisify(execFile)('bash', ['-c', `${cmd} -o /dev/null -w '%{http_code}'`]);
+          return /^2\d\d$/.test(r.stdout.trim()) ? r.stdout.trim() : null;
+        }, { timeoutMs: 30_000, intervalMs: 500, what: `2xx from: ${line.slice(0, 90)}` });
+        expect(out).to.match(/^2\d\d$/);
+      }
+      // The batch the README started is generated and published to the synthetic topic.
+      await waitFor(async () => {
+        const { rows } = await h.pool.query(`SELECT status FROM synthetic.batches`);
+        return rows.some((r) => r.status === 'published') && !rows.some((r) => r.status === 'generating');
+      }, { timeoutMs: 120_000, what: 'the README batch published' });
+    } finally {
+      await readmeGw.stop();
+    }
   });
 
   it('checked answers of every route against the document', () => {
