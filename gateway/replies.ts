@@ -27,7 +27,8 @@ export interface Waiter {
 }
 
 export interface ReplyListener {
-  start(): Promise<void>;
+  /** Connects and resolves once the consumer has joined its group (or `joinTimeoutMs` passed). */
+  start(joinTimeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
   expect(caseId: string): Waiter;
   ready(): boolean;
@@ -50,10 +51,13 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
   }
 
   return {
-    async start() {
+    async start(joinTimeoutMs = 30_000) {
+      let onJoin: () => void = () => undefined;
+      const joinedP = new Promise<void>((resolve) => (onJoin = resolve));
       consumer = deps.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
       consumer.on(consumer.events.GROUP_JOIN, () => {
         joined = true;
+        onJoin();
       });
       consumer.on(consumer.events.CRASH, (e) => {
         crashed = !e.payload.restart;
@@ -79,6 +83,11 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
           }
         },
       });
+      // Until the group is joined a fast reply could be missed; /readyz says so meanwhile.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([joinedP.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), joinTimeoutMs)))]);
+      clearTimeout(timer);
+      if (timedOut) log.warn('reply consumer has not joined its group yet; /v1/classify falls back to Postgres until it does', { wait_ms: joinTimeoutMs });
     },
     async stop() {
       const c = consumer;
