@@ -88,6 +88,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let producerNeedsReset = false;
+  let encodePrediction: ((value: unknown) => Buffer) | undefined;
+  let encodeDeadLetter: ((value: unknown) => Buffer) | undefined;
 
   const newProducer = () => createProducer(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
   async function resetProducer(): Promise<void> {
@@ -113,12 +115,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       now,
     });
     const tp = performance.now();
-    const predictionMessages = await Promise.all(
-      outcome.predictions.map(async (p) => ({ key: p.case_id, value: await codec.encode(t.predictions, p) })),
-    );
-    const dlqMessages = await Promise.all(
-      outcome.deadLetters.map(async (d) => ({ key: d.case_id, value: await codec.encode(t.dlq, d) })),
-    );
+    const predictionMessages = outcome.predictions.map((p) => ({ key: p.case_id, value: encodePrediction!(p) }));
+    const dlqMessages = outcome.deadLetters.map((d) => ({ key: d.case_id, value: encodeDeadLetter!(d) }));
     outcome.stageMs.produce += performance.now() - tp;
     await heartbeat();
 
@@ -178,8 +176,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     async start() {
       producer = newProducer();
       await producer.connect();
-      await codec.prepare(t.predictions);
-      await codec.prepare(t.dlq);
+      encodePrediction = await codec.encoderFor(t.predictions);
+      encodeDeadLetter = await codec.encoderFor(t.dlq);
       consumer = kafka.consumer({
         groupId: config.processor.groupId,
         readUncommitted: false,

@@ -60,6 +60,23 @@ describe('codec (real Kafka and registry)', () => {
     expect({ ...(received[0] as object) }).to.deep.equal(sent);
   });
 
+  it('encodes with a synchronous encoder exactly as encode does, across and beyond its shared buffers', async () => {
+    const codec = createCodec(registry);
+    const encode = await codec.encoderFor(topic);
+    const make = (i: number, bodyChars: number) => ({
+      case_id: `c-${i}`, received_at: Date.UTC(2026, 10, 28) + i, channel: 'chat', language: null, subject: null,
+      body: 'é'.repeat(bodyChars), customer_ref: null, jurisdiction: null, metadata: {},
+    });
+    // ~3 MB in all: several 1 MB buffers, a value straddling each boundary, and one larger than a buffer.
+    const values = [...Array.from({ length: 1500 }, (_, i) => make(i, 1000)), make(9999, 700_000), make(10_000, 10)];
+    const encoded = values.map((v) => encode(v));
+    for (let i = 0; i < values.length; i++) {
+      expect(encoded[i].equals(await codec.encode(topic, values[i])), `value ${i}`).to.equal(true);
+      expect({ ...(await codec.decode(encoded[i], 'Case')).value }).to.deep.equal(values[i]);
+    }
+    expect(() => encode({ case_id: 'x' })).to.throw().with.property('code', 'PCC_INTERNAL');
+  });
+
   it('refuses a value without the magic byte with its own code', async () => {
     const codec = createCodec(registry);
     const err = await codec.decode(Buffer.from('{"case_id":"x"}')).catch((e) => e);
