@@ -94,6 +94,20 @@ export async function run(argv: string[]): Promise<number> {
     );
   };
 
+  // Ctrl-C (or SIGTERM) at any point stops the children before the demo exits.
+  let interrupted = false;
+  let onInterrupt: () => void = () => undefined;
+  const interruptedP = new Promise<void>((resolve) => (onInterrupt = resolve));
+  const interrupt = () => {
+    interrupted = true;
+    onInterrupt();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const checkInterrupted = () => {
+    if (interrupted) throw new Error('interrupted');
+  };
+
   const pool = createPool(config, 'pcc-demo');
   try {
     say(`run ${runId}: starting the pipeline (pcc run) and the gateway (pcc gateway on ${gatewayUrl})`);
@@ -110,11 +124,13 @@ export async function run(argv: string[]): Promise<number> {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
-      const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      const answer = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+      if (!answer || typeof answer !== 'object') throw new Error(`${method} ${route}: ${res.status} and not a JSON answer (is something else on ${gatewayUrl}?)`);
       if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${String(answer.code ?? '')} ${String(answer.message ?? '')}`.trim());
       return answer;
     };
-    const gatewayReady = await waitForGateway(gatewayUrl, gateway, 60_000);
+    const gatewayReady = await waitForGateway(gatewayUrl, gateway, 60_000, () => interrupted);
+    checkInterrupted();
     if (!gatewayReady.ok) failures.push(`the gateway did not become ready on ${gatewayUrl}: ${gatewayReady.why}; see ${gateway.log}`);
 
     // Real-looking cases shipped in the repository (written by the team, no labels).
@@ -141,11 +157,13 @@ export async function run(argv: string[]): Promise<number> {
     if (synthCount > 0 && gatewayReady.ok && keys.admin) {
       const seed = Number.parseInt(randomBytes(3).toString('hex'), 16);
       const started = await api('POST', '/v1/synthetic/batches', keys.admin, { count: synthCount, backend: 'template', seed, publish: true });
-      batchId = String(started.batch_id);
+      if (typeof started.batch_id !== 'string') throw new Error('POST /v1/synthetic/batches answered without a batch_id');
+      batchId = started.batch_id;
       say(`asked the gateway for synthetic batch ${batchId} (${synthCount} template cases, seed ${seed}; POST /v1/synthetic/batches)`);
       const deadline = Date.now() + Number(values['timeout-s']) * 1000;
       let batch: Record<string, unknown> = {};
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && failures.length === 0) {
+        checkInterrupted();
         batch = await api('GET', `/v1/synthetic/batches/${encodeURIComponent(batchId)}`, keys.admin);
         if (batch.status === 'published' || batch.status === 'failed') break;
         await new Promise((res) => setTimeout(res, 500));
@@ -191,6 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     const deadline = Date.now() + Number(values['timeout-s']) * 1000;
     let done = false;
     while (Date.now() < deadline && failures.length === 0) {
+      checkInterrupted();
       const r = await pool.query(
         `SELECT (SELECT count(*) FROM pcc.prediction_keys WHERE source = 'real' AND case_id = ANY($1))::int
               + (SELECT count(*) FROM pcc.dead_letters WHERE case_id = ANY($1))::int AS real_done,
@@ -210,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
 
     await printReport(pool, realIds, batchId, config.metrics.port, say);
     say('');
-    if (keys.read) say(`dashboard: ${gatewayUrl}/dashboard?key=${encodeURIComponent(keys.read)}`);
+    if (keys.read && gatewayReady.ok) say(`dashboard: ${gatewayUrl}/dashboard?key=${encodeURIComponent(keys.read)}`);
     else failures.push('no read or admin key among PCC_API_KEYS: the dashboard cannot be opened');
     if (keys.read) say(`API (read key): curl -H 'X-API-Key: ${keys.read}' '${gatewayUrl}/v1/monitoring/summary?days=7'`);
     if (keys.generated) say(`keys of this run: ingest ${keys.ingest}, read ${keys.read}, admin ${keys.admin} (API: ${gatewayUrl}/openapi.json)`);
@@ -222,17 +241,16 @@ export async function run(argv: string[]): Promise<number> {
       return failures.length ? 1 : 0;
     }
     say('running; Ctrl-C to stop');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await interruptedP;
     await stopAll();
     return 0;
   } catch (err) {
-    say(`FAILED: ${(err as Error).message}`);
+    say(interrupted ? 'interrupted; stopping' : `FAILED: ${(err as Error).message}`);
     await stopAll();
-    return 1;
+    return interrupted ? 130 : 1;
   } finally {
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
     await pool.end();
   }
 }
@@ -318,15 +336,17 @@ function demoKeys(g: { apiKeys: string; apiKeysFile: string }): DemoKeys {
 }
 
 /** Polls /readyz until the gateway answers 200; gives up when its process exits or time runs out. */
-async function waitForGateway(url: string, child: Child, timeoutMs: number): Promise<{ ok: true } | { ok: false; why: string }> {
+async function waitForGateway(url: string, child: Child, timeoutMs: number, stop: () => boolean): Promise<{ ok: true } | { ok: false; why: string }> {
   const deadline = Date.now() + timeoutMs;
   let why = 'no answer';
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stop()) {
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) return { ok: false, why: `it exited (code ${child.proc.exitCode}; is the port taken?)` };
     try {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return { ok: true };
-      why = `readyz answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
+      const body = (await res.json().catch(() => null)) as { status?: string } | null;
+      // Another server on the port answers too: only the gateway's own "ready" counts.
+      if (res.ok && body?.status === 'ready' && child.proc.exitCode === null) return { ok: true };
+      why = `readyz answered ${res.status}${body?.status ? ` (${body.status})` : ' without a gateway status'}`;
     } catch (err) {
       why = (err as Error).message;
     }
