@@ -102,12 +102,19 @@ export function computeWindowMetrics(input: WindowInputs, o: ComputeOptions): Me
     const details = { ...(extra.details ?? {}) };
     // Two keys: a distance counts only when its significance test agrees (see docs/monitoring.md).
     const gate = metricDef(metric).gate as MetricName | undefined;
+    // A critical needs the stricter critical level of the test too (it fires after one window, and
+    // an hourly monitor runs 24 tests a day per metric); short of that it counts as a warning,
+    // which needs consecutive windows. Without this a stable stream of ~60 cases per window fired
+    // critical intent drift about once a day (issue #5, stable-stream test).
     if (gate && extra.gateP !== undefined && (status === 'warning' || status === 'critical')) {
       const alpha = o.thresholds[gate].warning;
-      if (alpha !== null && !(extra.gateP < alpha)) {
+      const strict = o.thresholds[gate].critical;
+      const ungated = status;
+      if (alpha !== null && !(extra.gateP < alpha)) status = 'ok';
+      else if (status === 'critical' && strict !== null && !(extra.gateP < strict)) status = 'warning';
+      if (status !== ungated) {
         details.gated_by = gate;
-        details.ungated_status = status;
-        status = 'ok';
+        details.ungated_status = ungated;
       }
     }
     rows.push({

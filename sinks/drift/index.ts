@@ -120,12 +120,16 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
     await consumer.commitOffsets(topics).catch((err) => log.warn('kafka offset commit failed', { error: (err as Error).message }));
   }
 
-  async function onClosed(closed: WindowSummary[]): Promise<void> {
+  async function onClosed(closed: WindowSummary[], heartbeat: () => Promise<void>): Promise<void> {
     const rows: MetricRow[] = [];
     const stored: HistoryWindow[] = [];
     const alerts: AlertEvent[] = [];
     const lag = agg!.lag((tp) => tp.startsWith(`${t.predictions}:`));
     for (const w of closed) {
+      // A catch-up closes days of windows in one batch, each with a permutation test: yield and
+      // heartbeat between them, or the group evicts the member and Postgres connects time out.
+      await new Promise((r) => setImmediate(r));
+      await heartbeat();
       const own = computeWindowMetrics(
         { window: w, history: trailingHistory(history[w.source], w.windowStart, referenceMs), lateEvents: agg!.takeLate(w.source), consumerLag: lag },
         computeOpts,
@@ -197,7 +201,7 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
     }
     const closed = agg.closeReady();
     if (closed.length) {
-      await onClosed(closed);
+      await onClosed(closed, heartbeat);
       await commitKafkaOffsets();
     } else if (now() - lastCheckpointAt >= d.checkpointMs) {
       await checkpoint([], []);

@@ -25,13 +25,13 @@ export interface MetricDef {
 
 export const METRICS = {
   intent_js_distance: { direction: 'above', warning: 0.1, critical: 0.2, alert: 'drift', gate: 'intent_chi2_p', source: 'Evidently and NannyML: Jensen-Shannon distance threshold 0.1 (warning); critical at twice that.' },
-  intent_chi2_p: { direction: 'below', warning: 0.05, critical: null, alert: null, source: 'Evidently and NannyML: chi-square p-value 0.05.' },
+  intent_chi2_p: { direction: 'below', warning: 0.01, critical: 0.001, alert: null, source: 'Evidently and NannyML test at p 0.05 for one comparison; an hourly monitor makes 24 a day, so 0.01 (a warning needs 2 windows in a row: about 1 false warning per metric and source in 400 days) and 0.001 for critical (fires after one window; about 0.05 over a day, Bonferroni).' },
   confidence_psi: { direction: 'above', warning: 0.1, critical: 0.25, alert: 'drift', gate: 'confidence_ks_p', source: 'Evidently PSI threshold 0.1; 0.25 is the industry rule of thumb for a significant shift.' },
   confidence_ks_d: { direction: 'above', warning: null, critical: null, alert: null, source: 'Recorded for the dashboard; judged through its p-value.' },
-  confidence_ks_p: { direction: 'below', warning: 0.05, critical: null, alert: null, source: 'Evidently: Kolmogorov-Smirnov p-value 0.05.' },
+  confidence_ks_p: { direction: 'below', warning: 0.01, critical: 0.001, alert: null, source: 'Evidently: Kolmogorov-Smirnov p-value 0.05 for one comparison; 0.01 and 0.001 for 24 comparisons a day, as for intent_chi2_p.' },
   embedding_cosine_distance: { direction: 'above', warning: 0.1, critical: 0.2, alert: 'drift', gate: 'embedding_mmd_p', source: 'Evidently embedding drift, distance method: threshold 0.2 (critical); warning at half.' },
   embedding_mmd: { direction: 'above', warning: null, critical: null, alert: null, source: 'Recorded (MMD², RBF kernel); judged through its permutation p-value.' },
-  embedding_mmd_p: { direction: 'below', warning: 0.05, critical: null, alert: null, source: 'Evidently MMD with bootstrap: 95th percentile of the null, i.e. p 0.05.' },
+  embedding_mmd_p: { direction: 'below', warning: 0.05, critical: 0.01, alert: null, source: 'Evidently MMD with bootstrap: 95th percentile of the null, i.e. p 0.05; critical 0.01, the finest level 200 permutations resolve with margin (smallest p 1/201).' },
   low_confidence_share: { direction: 'above', warning: 0.2, critical: 0.35, alert: 'low_confidence', source: 'Stated reason: the released model puts well under 10% of its evaluation cases below 0.5; 2-3.5x that means the stream no longer looks like what the model knows.' },
   estimated_accuracy: { direction: 'below', warning: null, critical: null, alert: null, source: 'NannyML CBPE idea: mean calibrated top-1 probability; recorded, judged through confidence_psi and low_confidence_share.' },
   volume_zscore: { direction: 'abs', warning: 3, critical: 5, alert: 'anomaly', source: 'NannyML StandardDeviationThreshold: 3 standard deviations (warning); 5 critical.' },
@@ -43,7 +43,7 @@ export const METRICS = {
   synthetic_macro_f1: { direction: 'below', warning: 0.75, critical: 0.6, alert: null, syntheticOnly: true, source: 'Stated reason: recorded with the accuracy floor less 0.05; per-class collapse shows here first.' },
   synthetic_ece: { direction: 'above', warning: 0.1, critical: 0.2, alert: null, syntheticOnly: true, source: 'Stated reason: a 15-bin ECE (Guo et al. 2017) of a calibrated model on ~100 cases is ~0.05 by sampling alone.' },
   synthetic_estimation_gap: { direction: 'above', warning: 0.1, critical: 0.2, alert: 'synthetic_accuracy', syntheticOnly: true, source: 'Stated reason: |label-free estimate - realised accuracy|; NannyML reports CBPE errors of a few points on calibrated models.' },
-  synthetic_real_intent_js: { direction: 'above', warning: 0.2, critical: 0.35, alert: 'drift', syntheticOnly: true, operational: true, source: 'Stated reason: the synthetic mix follows targets, not traffic, so twice the drift threshold before warning.' },
+  synthetic_real_intent_js: { direction: 'above', warning: 0.2, critical: 0.35, alert: null, syntheticOnly: true, operational: true, source: 'Stated reason: recorded, not alerted: the synthetic mix follows the generator\'s targets, not traffic (a balanced mix is ~0.38 from a real mix that is half not_privacy), so its distance is a choice, not an incident; the status marks twice the drift threshold.' },
   synthetic_real_embedding_cosine: { direction: 'above', warning: 0.2, critical: 0.4, alert: 'drift', syntheticOnly: true, operational: true, source: 'Stated reason: twice the Evidently embedding distance threshold; synthetic text is expected to differ in style.' },
 } as const satisfies Record<string, MetricDef>;
 

@@ -68,7 +68,7 @@ export class StreamHarness {
   }
 
   /** Starts `pcc <command>` with this stream's environment; output lines are kept for inspection. */
-  start(command: 'run' | 'processor' | 'sink', args: string[] = [], extraEnv: Record<string, string> = {}): Child {
+  start(command: 'run' | 'processor' | 'sink' | 'drift', args: string[] = [], extraEnv: Record<string, string> = {}): Child {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PCC_') || k.startsWith('PCC_TEST_') || k === 'PCC_MODEL_DIR'));
     const proc = spawn(process.execPath, [path.join(ROOT, 'bin/pcc.js'), command, ...args], {
       cwd: ROOT,
