@@ -91,7 +91,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let encodePrediction: ((value: unknown) => Buffer) | undefined;
   let encodeDeadLetter: ((value: unknown) => Buffer) | undefined;
 
-  const newProducer = () => createProducer(kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000 });
+  // The first send of a transaction often meets CONCURRENT_TRANSACTIONS while the broker still
+  // writes the previous commit's markers (a few ms); a 200 ms first backoff stalled the batch,
+  // so the first retry comes after 20 ms (the Java client does the same, KAFKA-5477). Retries
+  // stay unbounded, as the exactly-once contract needs.
+  const newProducer = () =>
+    createProducer(kafka, {
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 20, maxRetryTime: 10_000 },
+    });
   async function resetProducer(): Promise<void> {
     log.warn('replacing the transactional producer after a failed transaction', { transactional_id: transactionalId });
     await producer?.disconnect().catch(() => undefined);
