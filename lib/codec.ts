@@ -198,7 +198,11 @@ export function createCodec(registry: SchemaRegistry): Codec {
 
 function containsReplacementChar(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\uFFFD');
-  if (Array.isArray(v)) return v.some(containsReplacementChar);
+  if (Array.isArray(v)) {
+    // Embeddings and probabilities are long arrays of numbers: skip them without a call each.
+    for (const x of v) if (typeof x !== 'number' && containsReplacementChar(x)) return true;
+    return false;
+  }
   if (v && typeof v === 'object' && !Buffer.isBuffer(v)) return Object.values(v).some(containsReplacementChar);
   return false;
 }
