@@ -13,7 +13,7 @@
  *
  * One instance per consumer group: windows span every partition of the prediction topic.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import client from 'prom-client';
 import type pg from 'pg';
 import type { Codec } from '../../lib/codec';
@@ -39,6 +39,8 @@ export interface DriftMonitorDeps {
   pool: pg.Pool;
   metrics: client.Registry;
   now?: () => number;
+  /** Wall-clock time without records after which a caught-up partition no longer holds the watermark (window.ts). */
+  partitionIdleMs?: number;
 }
 
 export interface DriftMonitor {
@@ -54,6 +56,8 @@ interface Checkpoint {
 }
 
 const DAY_MS = 86_400_000;
+/** Default of DriftMonitorDeps.partitionIdleMs: a few of the consumer's 250 ms fetch waits and a processor batch. */
+export const PARTITION_IDLE_MS = 10_000;
 const SOURCES: Source[] = ['real', 'synthetic'];
 
 function createDriftMetrics(registry: client.Registry) {
@@ -90,6 +94,9 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
   let frozen: WindowSummary | null = null;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  let admin: Admin | undefined;
+  let tick: NodeJS.Timeout | undefined;
+  const idleMs = deps.partitionIdleMs ?? PARTITION_IDLE_MS;
   let webhook: WebhookNotifier | null = null;
   let running = false;
   let crashed: string | null = null;
@@ -108,6 +115,16 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
     });
     end();
     lastCheckpointAt = now();
+  }
+
+  async function refreshHighWatermarks(firstSeen = false): Promise<void> {
+    if (!agg || !admin) return;
+    for (const topic of [t.predictions, t.dlq]) {
+      for (const o of await admin.fetchTopicOffsets(topic)) {
+        const tp = `${topic}:${o.partition}`;
+        agg.notePartition(tp, { highWatermark: Number(o.high), nextOffset: Math.max(agg.nextOffset(tp) ?? 0, Number(o.low)), activeAt: firstSeen ? now() : undefined });
+      }
+    }
   }
 
   async function commitKafkaOffsets(): Promise<void> {
@@ -165,7 +182,11 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
     log.debug('windows closed', { windows: closed.length, rows: rows.length, alerts: alerts.length });
   }
 
-  async function onBatch({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
+  function onBatch(payload: EachBatchPayload): Promise<void> {
+    return exclusive(() => readBatch(payload));
+  }
+
+  async function readBatch({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (!agg || !isRunning() || isStale()) return;
     const tp = `${batch.topic}:${batch.partition}`;
     const isPredictions = batch.topic === t.predictions;
@@ -192,22 +213,64 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
         log.warn('unreadable record skipped', { topic: batch.topic, partition: batch.partition, offset, code: e.code });
       }
     }
-    const last = batch.messages.length ? Number(batch.messages[batch.messages.length - 1].offset) + 1 : undefined;
-    agg.notePartition(tp, { highWatermark: Number(batch.highWatermark), nextOffset: last });
+    // lastOffset() counts the transaction markers and aborted records at the batch's tail too: the
+    // processor's producer is transactional, so the last data record is never the last offset.
+    agg.notePartition(tp, { highWatermark: Number(batch.highWatermark), nextOffset: Number(batch.lastOffset()) + 1, activeAt: batch.messages.length ? now() : undefined });
     m.lag.set({ group: d.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - (agg.nextOffset(tp) ?? 0)));
     for (const s of SOURCES) {
-      const wm = agg.watermark(s);
+      const wm = agg.watermark(s, now());
       if (wm !== null) m.watermark.set({ source: s }, wm / 1000);
     }
-    const closed = agg.closeReady();
-    if (closed.length) {
-      await onClosed(closed, heartbeat);
-      await commitKafkaOffsets();
-    } else if (now() - lastCheckpointAt >= d.checkpointMs) {
-      await checkpoint([], []);
-      await commitKafkaOffsets();
+    await advance(heartbeat);
+  }
+
+  /**
+   * Closes what the watermark allows and checkpoints. Runs after every batch and on a timer (a
+   * partition going idle moves the watermark without any new record), one call at a time. When it
+   * fails half-way the in-memory state has moved past what Postgres holds, so it is reloaded from
+   * the last checkpoint; the consumer then re-reads from the offsets committed with it.
+   */
+  async function advance(heartbeat: () => Promise<void>): Promise<void> {
+    if (!agg) return;
+    try {
+      if (agg.hasReady(now())) {
+        // The high watermarks of partitions that had nothing new in the last fetch are stale: one
+        // the processor wrote to since would count as caught up. Ask the broker.
+        await refreshHighWatermarks();
+      }
+      const closed = agg.closeReady(now());
+      if (closed.length) {
+        await onClosed(closed, heartbeat);
+        await commitKafkaOffsets();
+      } else if (now() - lastCheckpointAt >= d.checkpointMs) {
+        await checkpoint([], []);
+        await commitKafkaOffsets();
+      }
+    } catch (err) {
+      await loadState().catch((e) => log.error('drift state reload failed', { error: (e as Error).message }));
+      throw err;
     }
-    await heartbeat();
+  }
+
+  let serial: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = serial.then(fn);
+    serial = run.catch(() => undefined);
+    return run;
+  }
+
+  async function loadState(): Promise<boolean> {
+    const cp = await repo.loadCheckpoint<Checkpoint>(d.groupId);
+    agg = new WindowAggregator(
+      { windowMs: d.windowMs, latenessMs: d.latenessMs, lowConfidence: d.lowConfidence, sampleSize: d.sampleSize, maxEmptyWindows: Math.ceil(referenceMs / d.windowMs), idleMs },
+      cp?.aggregator,
+    );
+    rules = cp?.rules ?? {};
+    for (const s of SOURCES) {
+      const next = agg.state.nextClose[s];
+      history[s] = next === undefined ? [] : await repo.loadWindows(d.groupId, s, next - referenceMs);
+    }
+    return cp !== null;
   }
 
   return {
@@ -219,16 +282,7 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
         label = f.label;
       }
       computeOpts = { thresholds, minCases: d.minCases, sampleSize: d.sampleSize, permutations: d.permutations, referenceLabel: label, frozen, windowMs: d.windowMs };
-      const cp = await repo.loadCheckpoint<Checkpoint>(d.groupId);
-      agg = new WindowAggregator(
-        { windowMs: d.windowMs, latenessMs: d.latenessMs, lowConfidence: d.lowConfidence, sampleSize: d.sampleSize, maxEmptyWindows: Math.ceil(referenceMs / d.windowMs) },
-        cp?.aggregator,
-      );
-      rules = cp?.rules ?? {};
-      for (const s of SOURCES) {
-        const next = agg.state.nextClose[s];
-        history[s] = next === undefined ? [] : await repo.loadWindows(d.groupId, s, next - referenceMs);
-      }
+      const resumed = await loadState();
       if (d.webhookUrl) {
         webhook = createWebhookNotifier({ url: d.webhookUrl, maxQueue: d.webhookQueue, logger: log, onOutcome: (o) => m.webhook.inc({ outcome: o }) });
       }
@@ -236,19 +290,16 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
       await producer.connect();
       await codec.prepare(t.alerts);
       // Partitions with a backlog hold the watermark back until they have been read (window.ts).
-      const admin = kafka.admin();
+      admin = kafka.admin();
       await admin.connect();
-      try {
-        for (const topic of [t.predictions, t.dlq]) {
-          for (const o of await admin.fetchTopicOffsets(topic)) {
-            const tp = `${topic}:${o.partition}`;
-            agg.notePartition(tp, { highWatermark: Number(o.high), nextOffset: Math.max(agg.nextOffset(tp) ?? 0, Number(o.low)) });
-          }
-        }
-      } finally {
-        await admin.disconnect();
-      }
+      await refreshHighWatermarks(true);
       consumer = kafka.consumer({ groupId: d.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 2 * 1024 * 1024 });
+      // A fetch of nothing but transaction markers or aborted records never reaches eachBatch;
+      // without this its partition would look behind for ever and hold every window open.
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        const p = e.payload as { topic: string; partition: number; highWatermark: string; lastOffset: string };
+        if (agg && p.lastOffset !== undefined && p.lastOffset !== null) agg.notePartition(`${p.topic}:${p.partition}`, { highWatermark: Number(p.highWatermark), nextOffset: Number(p.lastOffset) + 1 });
+      });
       consumer.on(consumer.events.CRASH, (e) => {
         crashed = (e.payload.error as Error)?.message ?? 'crash';
         log.error('drift consumer crashed', { error: crashed, restart: e.payload.restart });
@@ -257,12 +308,17 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
       await consumer.connect();
       await consumer.subscribe({ topics: [t.predictions, t.dlq], fromBeginning: true });
       running = true;
+      tick = setInterval(() => {
+        exclusive(() => advance(async () => undefined)).catch((err) => log.warn('drift tick failed', { error: (err as Error).message, code: (err as { code?: string }).code }));
+      }, Math.max(250, Math.min(idleMs / 2, d.checkpointMs)));
       await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: onBatch });
-      log.info('drift monitor started', { group: d.groupId, topics: [t.predictions, t.dlq], window_ms: d.windowMs, reference: label, resumed: cp !== null });
+      log.info('drift monitor started', { group: d.groupId, topics: [t.predictions, t.dlq], window_ms: d.windowMs, reference: label, resumed });
     },
 
     async stop() {
       running = false;
+      clearInterval(tick);
+      await serial;
       await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
       consumer = undefined;
       // The final checkpoint keeps what was read since the last one; the next start resumes there.
@@ -270,6 +326,8 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
       await webhook?.close();
       await producer?.disconnect().catch((e) => log.warn('producer disconnect failed', { error: (e as Error).message }));
       producer = undefined;
+      await admin?.disconnect().catch((e) => log.warn('admin disconnect failed', { error: (e as Error).message }));
+      admin = undefined;
     },
 
     health() {

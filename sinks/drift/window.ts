@@ -210,6 +210,8 @@ export interface PartitionProgress {
   caughtUp: boolean;
   nextOffset: number;
   highWatermark: number;
+  /** Wall-clock time the partition last delivered records (or was first seen); absent in old checkpoints. */
+  activeAt?: number;
 }
 
 export interface AggregatorOptions {
@@ -219,6 +221,12 @@ export interface AggregatorOptions {
   sampleSize: number;
   /** Most empty windows emitted in one go after a silence (older empty windows are skipped). */
   maxEmptyWindows: number;
+  /**
+   * A caught-up partition stops holding the watermark back only after it has delivered nothing for
+   * this long (wall clock; Flink's "idleness"). Caught up is not enough: a partition the writer has
+   * not reached yet looks caught up, and the others' later events would close its windows.
+   */
+  idleMs?: number;
 }
 
 /** The serialisable state of the aggregator (what the checkpoint stores). */
@@ -303,36 +311,51 @@ export class WindowAggregator {
   }
 
   /** Records a partition's position after a fetch, or an offset consumed without a usable record. */
-  notePartition(tp: string, update: { highWatermark: number; nextOffset?: number }): void {
-    const p = (this.state.partitions[tp] ??= { maxEventTime: null, caughtUp: false, nextOffset: 0, highWatermark: 0 });
+  notePartition(tp: string, update: { highWatermark: number; nextOffset?: number; activeAt?: number }): void {
+    const p = (this.state.partitions[tp] ??= { maxEventTime: null, caughtUp: false, nextOffset: 0, highWatermark: 0, activeAt: update.activeAt });
+    if (update.activeAt !== undefined) p.activeAt = Math.max(p.activeAt ?? 0, update.activeAt);
     if (update.nextOffset !== undefined) p.nextOffset = Math.max(p.nextOffset, update.nextOffset);
     p.highWatermark = update.highWatermark;
     p.caughtUp = p.nextOffset >= p.highWatermark;
   }
 
-  /** Event time up to which every partition with a backlog has been read (Infinity when none has one). */
-  private readBound(): number {
+  /**
+   * Event time up to which every partition that is behind or still active has been read (Infinity
+   * when none is). `now` is the wall clock; the default treats every caught-up partition as idle.
+   */
+  private readBound(now: number): number {
     let bound = Infinity;
+    const idleMs = this.o.idleMs ?? 0;
     for (const p of Object.values(this.state.partitions)) {
-      if (p.caughtUp) continue;
+      if (p.caughtUp && (p.activeAt === undefined || now - p.activeAt >= idleMs)) continue;
       bound = Math.min(bound, p.maxEventTime ?? -Infinity);
     }
     return bound;
   }
 
-  watermark(source: Source): number | null {
+  watermark(source: Source, now = Infinity): number | null {
     const max = this.state.maxEventTime[source];
     if (max === undefined) return null;
-    const wm = Math.min(max, this.readBound()) - this.o.latenessMs;
+    const wm = Math.min(max, this.readBound(now)) - this.o.latenessMs;
     return Number.isFinite(wm) ? wm : null;
   }
 
+  /** Whether closeReady() would close a window now. */
+  hasReady(now = Infinity): boolean {
+    for (const source of ['real', 'synthetic'] as Source[]) {
+      const wm = this.watermark(source, now);
+      const start = this.state.nextClose[source];
+      if (wm !== null && start !== undefined && start + this.o.windowMs <= wm) return true;
+    }
+    return false;
+  }
+
   /** Closes every window whose end the watermark has passed, in order, empty ones included. */
-  closeReady(): WindowSummary[] {
+  closeReady(now = Infinity): WindowSummary[] {
     const out: WindowSummary[] = [];
     const st = this.state;
     for (const source of ['real', 'synthetic'] as Source[]) {
-      const wm = this.watermark(source);
+      const wm = this.watermark(source, now);
       let start = st.nextClose[source];
       if (wm === null || start === undefined) continue;
       while (start + this.o.windowMs <= wm) {

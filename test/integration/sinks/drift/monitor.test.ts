@@ -51,7 +51,7 @@ async function produceHours(h: StreamHarness, plan: HourPlan[], opts: { sources?
 }
 
 function startMonitor(h: StreamHarness): Promise<DriftMonitor> {
-  const monitor = createDriftMonitor({ config: h.config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: new client.Registry() });
+  const monitor = createDriftMonitor({ config: h.config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: new client.Registry(), partitionIdleMs: 2_000 });
   return monitor.start().then(() => monitor);
 }
 
