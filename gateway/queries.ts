@@ -97,6 +97,7 @@ interface DayRow {
   warning_rate: number | null;
   p50_latency_ms: number | null;
   p95_latency_ms: number | null;
+  accuracy: number | null;
   intent_mix: Record<string, number>;
 }
 
@@ -125,9 +126,11 @@ export async function monitoringSummary(pool: pg.Pool, opts: { days: number; sou
     pool.query(`SELECT source, day::text AS day, bucket, predictions FROM pcc.v_daily_confidence_histogram WHERE day >= $1::date AND source = ANY($2)`, [from, sources]),
     pool.query(`SELECT source, day::text AS day, reason_code, dead_letters FROM pcc.v_daily_dead_letters WHERE day >= $1::date AND source = ANY($2)`, [from, sources]),
   ]);
-  // The low-confidence share at the configured threshold (the view's column is fixed at 0.5).
+  // The low-confidence share at the configured threshold (the view's column is fixed at 0.5), and
+  // for synthetic cases the accuracy against their known intent.
   const low = await pool.query(
-    `SELECT source, date_trunc('day', predicted_at AT TIME ZONE 'UTC')::date::text AS day, count(*) FILTER (WHERE confidence < $3) AS low
+    `SELECT source, date_trunc('day', predicted_at AT TIME ZONE 'UTC')::date::text AS day, count(*) FILTER (WHERE confidence < $3) AS low,
+            count(*) FILTER (WHERE ground_truth_intent IS NOT NULL) AS labelled, count(*) FILTER (WHERE intent = ground_truth_intent) AS correct
      FROM pcc.predictions WHERE predicted_at >= $1::date AND predicted_at >= now() - interval '7 days' AND source = ANY($2) GROUP BY 1, 2`,
     [from, sources, opts.lowConfidence],
   );
@@ -135,10 +138,15 @@ export async function monitoringSummary(pool: pg.Pool, opts: { days: number; sou
   const result: Record<string, { totals: Record<string, unknown>; days: DayRow[] }> = {};
   for (const source of sources) {
     const byDay = new Map<string, DayRow>(
-      days.map((d) => [d, { day: d, predictions: 0, privacy_predictions: 0, mean_confidence: null, low_confidence_share: null, dead_letters: 0, dead_letter_rate: null, warning_rate: null, p50_latency_ms: null, p95_latency_ms: null, intent_mix: {} }]),
+      days.map((d) => [d, { day: d, predictions: 0, privacy_predictions: 0, mean_confidence: null, low_confidence_share: null, dead_letters: 0, dead_letter_rate: null, warning_rate: null, p50_latency_ms: null, p95_latency_ms: null, accuracy: null, intent_mix: {} }]),
     );
     const lowByDay = new Map<string, number>();
-    for (const r of low.rows) if (r.source === source) lowByDay.set(r.day, Number(r.low));
+    const labelled = new Map<string, [number, number]>();
+    for (const r of low.rows) {
+      if (r.source !== source) continue;
+      lowByDay.set(r.day, Number(r.low));
+      labelled.set(r.day, [Number(r.correct), Number(r.labelled)]);
+    }
     let confSum = 0;
     let warnings = 0;
     for (const r of daily.rows) {
@@ -152,6 +160,8 @@ export async function monitoringSummary(pool: pg.Pool, opts: { days: number; sou
       d.warning_rate = d.predictions ? Number(r.with_warnings) / d.predictions : null;
       d.p50_latency_ms = num(r.p50_ms);
       d.p95_latency_ms = num(r.p95_ms);
+      const [correct, n] = labelled.get(r.day) ?? [0, 0];
+      d.accuracy = source === 'synthetic' && n ? correct / n : null;
       confSum += (d.mean_confidence ?? 0) * d.predictions;
       warnings += Number(r.with_warnings);
     }
@@ -185,6 +195,7 @@ export async function monitoringSummary(pool: pg.Pool, opts: { days: number; sou
     const predictions = list.reduce((s, d) => s + d.predictions, 0);
     const deadLetters = list.reduce((s, d) => s + d.dead_letters, 0);
     const lowTotal = [...lowByDay.entries()].filter(([d]) => byDay.has(d)).reduce((s, [, n]) => s + n, 0);
+    const [correctTotal, labelledTotal] = [...labelled.entries()].filter(([d]) => byDay.has(d)).reduce(([c, n], [, [c1, n1]]) => [c + c1, n + n1], [0, 0]);
     void warnings;
     result[source] = {
       totals: {
@@ -194,6 +205,7 @@ export async function monitoringSummary(pool: pg.Pool, opts: { days: number; sou
         low_confidence_share: predictions ? lowTotal / predictions : null,
         dead_letters: deadLetters,
         dead_letter_rate: predictions + deadLetters ? deadLetters / (predictions + deadLetters) : null,
+        accuracy: source === 'synthetic' && labelledTotal ? correctTotal / labelledTotal : null,
         intent_mix: totalMix,
         confidence_histogram: buckets,
         dead_letter_reasons: reasons,

@@ -97,6 +97,7 @@ export const DaySummary = z.strictObject({
   warning_rate: nullableNumber,
   p50_latency_ms: nullableNumber,
   p95_latency_ms: nullableNumber,
+  accuracy: nullableNumber.describe('Synthetic only: share of predictions equal to the known intent; null for real traffic.'),
   intent_mix: z.record(z.string(), z.number().int()),
 });
 
@@ -108,6 +109,7 @@ export const SourceSummary = z.strictObject({
     low_confidence_share: nullableNumber,
     dead_letters: z.number().int(),
     dead_letter_rate: nullableNumber,
+    accuracy: nullableNumber.describe('Synthetic only: share of predictions equal to the known intent; null for real traffic.'),
     intent_mix: z.record(z.string(), z.number().int()),
     confidence_histogram: z.array(z.strictObject({ lower: z.number(), upper: z.number(), predictions: z.number().int() })),
     dead_letter_reasons: z.record(z.string(), z.number().int()),

@@ -58,17 +58,16 @@ function cached<T>(ttlMs: number, fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<number | null> {
+/** Records between a group's committed offsets and the ends of `topic`; null when unknown. */
+async function topicLag(admin: Admin, groupId: string, topic: string): Promise<number | null> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const ends = await admin.fetchTopicOffsets(topic);
   let lag = 0;
-  const committed = await admin.fetchOffsets({ groupId, topics });
-  for (const t of committed) {
-    const ends = await admin.fetchTopicOffsets(t.topic);
-    for (const p of t.partitions) {
-      const end = ends.find((e) => e.partition === p.partition);
-      if (!end) continue;
-      const c = Number(p.offset);
-      lag += Math.max(0, Number(end.high) - (c < 0 ? Number(end.low) : c));
-    }
+  for (const p of committed?.partitions ?? []) {
+    const end = ends.find((e) => e.partition === p.partition);
+    if (!end) continue;
+    const c = Number(p.offset);
+    lag += Math.max(0, Number(end.high) - (c < 0 ? Number(end.low) : c));
   }
   return lag;
 }
@@ -95,11 +94,13 @@ export async function startGateway(deps: StartGatewayDeps): Promise<GatewayServe
   }));
   const lag = cached(5000, async () => {
     const t = config.topics;
-    const [processor, sink] = await Promise.all([
-      groupLag(admin, config.processor.groupId, [t.casesReal, t.casesSynthetic]).catch(() => null),
-      groupLag(admin, config.sink.groupId, [t.predictions]).catch(() => null),
+    // Per source for the processor (its two case topics), never pooled; the sink reads one topic.
+    const [real, synthetic, sink] = await Promise.all([
+      topicLag(admin, config.processor.groupId, t.casesReal).catch(() => null),
+      topicLag(admin, config.processor.groupId, t.casesSynthetic).catch(() => null),
+      topicLag(admin, config.sink.groupId, t.predictions).catch(() => null),
     ]);
-    return { processor, sink };
+    return { processor_real: real, processor_synthetic: synthetic, sink };
   });
 
   const app = buildApp({

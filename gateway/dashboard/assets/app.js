@@ -60,6 +60,8 @@
         ['p95 latency today', lastDay.p95_latency_ms == null ? '–' : intfmt(Math.round(lastDay.p95_latency_ms)) + ' ms'],
         ['Firing alerts', intfmt(alerts.alerts.filter((a) => a.status === 'firing' && a.source === s).length)],
       ];
+      // Synthetic cases carry their known intent, so their accuracy is measured, not estimated.
+      if (s === 'synthetic') items.push(['Accuracy vs known intent', pct(t.accuracy)]);
       const h = document.createElement('h3');
       h.textContent = s === 'real' ? 'Real traffic' : 'Synthetic (labelled test data)';
       const dl = document.createElement('dl');

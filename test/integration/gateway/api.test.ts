@@ -34,6 +34,7 @@ describe('gateway over the real services', function () {
   let h: StreamHarness;
   let gw: GatewayServer;
   let doc: any;
+  let pipeline: ReturnType<StreamHarness['start']>;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   const checked = new Set<string>();
 
@@ -75,10 +76,15 @@ describe('gateway over the real services', function () {
 
   before(async () => {
     h = await new StreamHarness().setup({ PCC_API_KEYS: KEY_LIST.join(','), PCC_GATEWAY_CLASSIFY_TIMEOUT_MS: '20000' });
-    h.start('run', ['--no-drift']);
+    pipeline = h.start('run', ['--no-drift']);
     gw = await startGateway({ config: h.config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: createMetricsRegistry(), port: 0 });
     await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { timeoutMs: 60_000, what: 'gateway ready' });
     doc = (await call('GET', '/openapi.json')).body;
+  });
+
+  afterEach(function () {
+    // A failure says what the pipeline was doing (its log carries no case text).
+    if (this.currentTest?.state === 'failed') process.stderr.write(`pipeline log (last 30 lines):\n${pipeline.output.slice(-30).join('\n')}\n`);
   });
 
   after(async () => {
@@ -306,7 +312,7 @@ describe('gateway over the real services', function () {
         const out = await waitFor(async () => {
           const r = await promisify(execFile)('bash', ['-c', `${cmd} -o /dev/null -w '%{http_code}'`]);
           return /^2\d\d$/.test(r.stdout.trim()) ? r.stdout.trim() : null;
-        }, { timeoutMs: 30_000, intervalMs: 500, what: `2xx from: ${line.slice(0, 90)}` });
+        }, { timeoutMs: 90_000, intervalMs: 500, what: `2xx from: ${line.slice(0, 90)}` });
         expect(out).to.match(/^2\d\d$/);
       }
       // The batch the README started is generated and published to the synthetic topic.

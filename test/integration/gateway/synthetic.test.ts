@@ -86,5 +86,7 @@ describe('synthetic batch through the gateway and the pipeline (real services)',
     const summary = await get('/v1/monitoring/summary?days=1', READ);
     expect(summary.body.sources.synthetic.totals.predictions).to.equal(900);
     expect(summary.body.sources.real.totals.predictions).to.equal(0);
+    expect(summary.body.sources.synthetic.totals.accuracy).to.be.closeTo(accuracy, 1e-9);
+    expect(summary.body.sources.real.totals.accuracy).to.equal(null);
   });
 });
