@@ -73,6 +73,7 @@ export const ERROR_CATALOGUE = {
   // drift monitor and alerts
   PCC_DRIFT_REFERENCE_INVALID: { retriable: false, httpStatus: 500, description: 'The frozen drift reference file (PCC_DRIFT_REFERENCE_FILE) cannot be read or holds no usable predictions.' },
   PCC_DRIFT_EMBEDDING_DIM: { retriable: false, httpStatus: 200, description: 'A prediction\'s embedding has another dimension than its window; it is counted but left out of the embedding metrics.' },
+  PCC_DRIFT_UNATTRIBUTED: { retriable: false, httpStatus: 200, description: 'A dead letter names neither a source nor a case topic, so the drift monitor cannot count it in a source\'s window; counted in pcc_drift_unreadable_records_total and skipped.' },
   PCC_WEBHOOK_FAILED: { retriable: true, httpStatus: 503, description: 'The alert webhook could not be reached, timed out or answered 408/429/5xx; retried with backoff, then dropped.' },
   PCC_WEBHOOK_REJECTED: { retriable: false, httpStatus: 502, description: 'The alert webhook refused the post with a 4xx (revoked or wrong URL); not retried.' },
 } as const satisfies Record<string, ErrorSpec>;
