@@ -2,8 +2,9 @@
  * The decision rule on top of calibrated probabilities. Missing a privacy request costs a
  * legal deadline; a false alarm costs a reviewer a minute. So a case is called privacy when
  * p(not_privacy) < privacyThreshold, even if not_privacy is the single most likely label,
- * and then gets its most likely privacy label. The threshold is chosen on the held-out split
- * of the TRAINING data (train.ts), never on the dev set.
+ * and then gets its most likely privacy label. The threshold is chosen on out-of-fold
+ * predictions for the hand-written TRAINING rows (train.ts), never on the dev set. The reported
+ * confidence is the calibrated probability of the label decided here, not of the top label.
  */
 import { INTENTS, NOT_PRIVACY, type Intent } from '../lib/taxonomy';
 
