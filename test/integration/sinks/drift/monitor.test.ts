@@ -127,6 +127,12 @@ describe('drift monitor over real Kafka and Postgres', function () {
     });
 
     after(async () => {
+      for (const x of [h, twin]) {
+        const admin = x.kafka.admin();
+        await admin.connect();
+        await admin.deleteGroups([x.config.drift.groupId, `${x.config.drift.groupId}-verify`]).catch(() => undefined);
+        await admin.disconnect();
+      }
       await Promise.all([h.teardown(), twin.teardown()]);
     });
 

@@ -109,6 +109,10 @@ describe('drift alerts through the whole pipeline (pcc run)', function () {
     // Real traffic only: no synthetic window was written.
     const { rows: synthetic } = await h.pool.query("SELECT count(*)::int AS n FROM pcc.drift_metrics WHERE source = 'synthetic'");
     expect(synthetic[0].n).to.equal(0);
-    await run.kill('SIGTERM');
+    expect(await run.kill('SIGTERM'), 'pcc run exit code').to.equal(0);
+    const admin = h.kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([h.config.drift.groupId]).catch(() => undefined);
+    await admin.disconnect();
   });
 });
