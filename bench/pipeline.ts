@@ -19,11 +19,26 @@ import {
 import type { BenchChild, BenchStack } from './stack';
 
 export interface Pipeline {
+  /** The first processor instance; with `--processors P` the others are in `moreProcessors`. */
   processor: BenchChild;
   sink: BenchChild;
   processorPort: number;
   sinkPort: number;
+  moreProcessors: { child: BenchChild; port: number }[];
   rss: RssSampler;
+}
+
+const processorsOf = (pipe: { processor: BenchChild; moreProcessors: { child: BenchChild }[] }): BenchChild[] => [pipe.processor, ...pipe.moreProcessors.map((p) => p.child)];
+
+/** Summed /proc CPU seconds of every processor instance (null when one cannot be read). */
+function processorsCpuSeconds(pipe: Pipeline): number | null {
+  let sum = 0;
+  for (const c of processorsOf(pipe)) {
+    const v = processCpuSeconds(c.pid);
+    if (v === null) return null;
+    sum += v;
+  }
+  return sum;
 }
 
 export interface RssSampler {
@@ -31,7 +46,7 @@ export interface RssSampler {
   stop(): void;
 }
 
-function sampleRss(pipe: { processor: BenchChild; sink: BenchChild }, everyMs: number): RssSampler {
+function sampleRss(pipe: { processor: BenchChild; sink: BenchChild; moreProcessors: { child: BenchChild }[] }, everyMs: number): RssSampler {
   const t0 = Date.now();
   const series = { processor: [] as [number, number][], sink: [] as [number, number][] };
   const take = () => {
@@ -40,7 +55,7 @@ function sampleRss(pipe: { processor: BenchChild; sink: BenchChild }, everyMs: n
     const s = processMemoryMb(pipe.sink.pid);
     if (p) series.processor.push([t, p.rssMb]);
     if (s) series.sink.push([t, s.rssMb]);
-    pipe.processor.peakRssMb();
+    for (const c of processorsOf(pipe)) c.peakRssMb();
     pipe.sink.peakRssMb();
   };
   take();
@@ -49,33 +64,43 @@ function sampleRss(pipe: { processor: BenchChild; sink: BenchChild }, everyMs: n
   return { series, stop: () => clearInterval(timer) };
 }
 
-/** `profileDir`: run both under `--cpu-prof`; the .cpuprofile files are written there when they stop. */
-export async function startPipeline(stack: BenchStack, rssEveryMs: number, profileDir?: string): Promise<Pipeline> {
+/**
+ * `profileDir`: run both under `--cpu-prof`; the .cpuprofile files are written there when they stop.
+ * `processors`: processor instances in the one consumer group (each its own transactional id), as
+ * the processor scales out in production (docs/scaling.md).
+ */
+export async function startPipeline(stack: BenchStack, rssEveryMs: number, profileDir?: string, processors = 1): Promise<Pipeline> {
   const processorPort = await freePort();
   const sinkPort = await freePort();
   const prof = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   const processor = stack.spawn('processor', ['processor'], { PCC_METRICS_PORT: String(processorPort), PCC_PROCESSOR_INSTANCE: 'bench-0' }, prof('processor'));
+  const moreProcessors: Pipeline['moreProcessors'] = [];
+  for (let i = 1; i < processors; i++) {
+    const port = await freePort();
+    moreProcessors.push({ port, child: stack.spawn(`processor-${i}`, ['processor'], { PCC_METRICS_PORT: String(port), PCC_PROCESSOR_INSTANCE: `bench-${i}` }, prof(`processor-${i}`)) });
+  }
   const sink = stack.spawn('sink', ['sink'], { PCC_METRICS_PORT: String(sinkPort) }, prof('sink'));
-  await stack.waitGroupStable(stack.config.processor.groupId, processor, 120_000);
+  await stack.waitGroupStable(stack.config.processor.groupId, processor, 120_000, processors);
   await stack.waitGroupStable(stack.config.sink.groupId, sink, 120_000);
-  for (const [c, port] of [[processor, processorPort], [sink, sinkPort]] as const) {
+  for (const [c, port] of [[processor, processorPort], ...moreProcessors.map((p) => [p.child, p.port] as const), [sink, sinkPort]] as const) {
     const h = await httpGet(port, '/healthz').catch((e: Error) => ({ status: 0, body: e.message }));
     if (h.status !== 200) throw new Error(`${c.name} is not healthy: ${h.status} ${h.body}`);
   }
-  return { processor, sink, processorPort, sinkPort, rss: sampleRss({ processor, sink }, rssEveryMs) };
+  return { processor, sink, processorPort, sinkPort, moreProcessors, rss: sampleRss({ processor, sink, moreProcessors }, rssEveryMs) };
 }
 
 export async function stopPipeline(pipe: Pipeline): Promise<{ processor: number | null; sink: number | null }> {
   pipe.rss.stop();
-  const peaks = { processor: pipe.processor.peakRssMb(), sink: pipe.sink.peakRssMb() };
-  await Promise.all([pipe.processor.stop(), pipe.sink.stop()]);
+  const procPeaks = processorsOf(pipe).map((c) => c.peakRssMb()).filter((v): v is number => v !== null);
+  const peaks = { processor: procPeaks.length ? Math.max(...procPeaks) : null, sink: pipe.sink.peakRssMb() };
+  await Promise.all([...processorsOf(pipe).map((c) => c.stop()), pipe.sink.stop()]);
   return peaks;
 }
 
 const rowsStored = async (pipe: Pipeline) => sumMetric(await scrape(pipe.sinkPort), 'pcc_sink_rows_written_total', { table: 'predictions' });
 
 function childAlive(pipe: Pipeline): string | null {
-  for (const c of [pipe.processor, pipe.sink]) if (c.proc.exitCode !== null || c.proc.signalCode !== null) return `${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${c.output.slice(-5).join(' | ')}`;
+  for (const c of [...processorsOf(pipe), pipe.sink]) if (c.proc.exitCode !== null || c.proc.signalCode !== null) return `${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}): ${c.output.slice(-5).join(' | ')}`;
   return null;
 }
 
@@ -122,7 +147,9 @@ export interface ThroughputResult {
 
 /** Stage counters of the processor and the sink's batch-seconds sum, read once. */
 async function readCounters(pipe: Pipeline) {
-  const [p, s] = await Promise.all([scrape(pipe.processorPort), scrape(pipe.sinkPort)]);
+  const [s, ...ps] = await Promise.all([scrape(pipe.sinkPort), scrape(pipe.processorPort), ...pipe.moreProcessors.map((x) => scrape(x.port))]);
+  // Every instance's samples in one list: sumMetric adds them up.
+  const p = ps.flat();
   const stage = (name: string) => sumMetric(p, 'pcc_processor_stage_seconds_total', { stage: name });
   return {
     decode: stage('decode'),
@@ -133,7 +160,7 @@ async function readCounters(pipe: Pipeline) {
     processorBatch: sumMetric(p, 'pcc_processor_batch_seconds_sum'),
     store: sumMetric(s, 'pcc_sink_batch_seconds_sum'),
     deadLetters: sumMetric(p, 'pcc_dead_letters_total'),
-    batchBuckets: Object.fromEntries(p.filter((x) => x.name === 'pcc_processor_batch_size_bucket').map((x) => [x.labels.le, x.value])) as Record<string, number>,
+    batchBuckets: p.filter((x) => x.name === 'pcc_processor_batch_size_bucket').reduce<Record<string, number>>((acc, x) => ({ ...acc, [x.labels.le]: (acc[x.labels.le] ?? 0) + x.value }), {}),
     processed: sumMetric(p, 'pcc_cases_processed_total'),
   };
 }
@@ -143,14 +170,14 @@ export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm:
   const w = await pushAndWait(stack, pipe, warm, 0, 'pipeline warm-up', 180_000);
   if (!w.reached) throw new Error(`warm-up: ${w.value} of ${warm.length} rows stored (${w.reason})`);
   const before = await readCounters(pipe);
-  const cpu0 = { processor: processCpuSeconds(pipe.processor.pid), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage() };
+  const cpu0 = { processor: processorsCpuSeconds(pipe), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage() };
   const svc0 = snapshotServices();
   const m0 = machineCpu();
   const budgetMs = 120_000 + (messages.length / 500) * 1000;
   const r = await pushAndWait(stack, pipe, messages, warm.length, 'pipeline throughput', budgetMs);
   const m1 = machineCpu();
   const svc1 = snapshotServices();
-  const cpu1 = { processor: processCpuSeconds(pipe.processor.pid), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage(cpu0.bench) };
+  const cpu1 = { processor: processorsCpuSeconds(pipe), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage(cpu0.bench) };
   const after = await readCounters(pipe);
   const { rows } = await stack.pool.query<{ last_ms: number; n: number }>('SELECT (extract(epoch FROM max(stored_at)) * 1000)::float8 AS last_ms, count(*)::int AS n FROM pcc.predictions');
   const stored = rows[0].n - warm.length;

@@ -38,6 +38,8 @@ export interface BenchOptions {
   outDir: string;
   predictionsMaxMessageBytes?: number;
   profileDir?: string;
+  /** Processor instances in the pipeline phase (one consumer group). */
+  processors?: number;
 }
 
 export const PHASES = ['ceiling', 'pipeline', 'naive', 'gateway'] as const;
@@ -158,7 +160,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
 
     if (!opts.skip.has('pipeline')) {
       await phase('pipeline', async () => {
-        const pipe = await startPipeline(stack, opts.soak ? 5_000 : 2_000, opts.profileDir);
+        const pipe = await startPipeline(stack, opts.soak ? 5_000 : 2_000, opts.profileDir, opts.processors ?? 1);
         try {
           await phase('pipeline.throughput', async () => {
             throughput = await measureThroughput(stack, pipe, warm, messages);
@@ -178,10 +180,10 @@ export async function runBench(opts: BenchOptions): Promise<number> {
           rssSeries = pipe.rss.series;
           peaks = await stopPipeline(pipe);
         }
-        if (pipe.processor.output.some((l) => l.includes('larger than the max message size'))) {
+        if ([pipe.processor, ...pipe.moreProcessors.map((p) => p.child)].some((c) => c.output.some((l) => l.includes('larger than the max message size')))) {
           notes.push('the processor was refused with MESSAGE_TOO_LARGE while producing predictions and retried the same batch without end (see docs/scaling.md, "What would move these numbers", point 2); `--predictions-max-message-bytes 67108864` works around it for measuring');
         }
-        const crashed = [pipe.processor, pipe.sink].filter((c) => c.output.some((l) => /\berror\b/i.test(l)));
+        const crashed = [pipe.processor, ...pipe.moreProcessors.map((p) => p.child), pipe.sink].filter((c) => c.output.some((l) => /\berror\b/i.test(l)));
         for (const c of crashed) notes.push(`${c.name} logged errors: ${c.output.filter((l) => /\berror\b/i.test(l)).slice(-3).join(' | ').slice(0, 600)}`);
       });
     }
@@ -265,7 +267,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
       node: process.version,
       shared_with: 'Kafka broker, schema registry and Postgres run on the same machine',
     },
-    config: { quick: opts.quick, soak: opts.soak, partitions: opts.partitions, predictions_max_message_bytes: opts.predictionsMaxMessageBytes ?? 'broker default', producer_batch: PRODUCE_BATCH, producer: 'kafkajs idempotent, acks=all, 1 request in flight', latency_seconds: opts.latencySeconds, skipped: [...opts.skip] },
+    config: { quick: opts.quick, soak: opts.soak, partitions: opts.partitions, predictions_max_message_bytes: opts.predictionsMaxMessageBytes ?? 'broker default', producer_batch: PRODUCE_BATCH, producer: 'kafkajs idempotent, acks=all, 1 request in flight', latency_seconds: opts.latencySeconds, processors: opts.processors ?? 1, skipped: [...opts.skip] },
     case_body_bytes: bodyBytes,
     case_value_bytes: valueBytes,
     e2e_cases_per_s: e2e,

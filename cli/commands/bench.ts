@@ -5,7 +5,7 @@ import { defaultOutDir, PHASES, runBench } from '../../bench/run';
 export const summary = 'benchmark the pipeline, its ceiling, a naive baseline and the gateway against the real services';
 export const usage = `usage: pcc bench [--cases N] [--quick] [--soak] [--partitions P] [--model DIR]
                  [--latency-seconds S] [--naive-cases M] [--skip ceiling,pipeline,naive,gateway] [--out DIR]
-                 [--predictions-max-message-bytes B] [--profile DIR]
+                 [--predictions-max-message-bytes B] [--profile DIR] [--processors P]
 
 Runs, in one go, against the local Kafka, schema registry and Postgres (127.0.0.1 only), on its
 own topics, consumer groups and database pcc_bench_<timestamp> (all removed at the end):
@@ -32,6 +32,9 @@ own topics, consumer groups and database pcc_bench_<timestamp> (all removed at t
                       max.message.bytes (default: the broker's); recorded in the results
   --profile DIR       run the processor and the sink under --cpu-prof; profiles go to DIR
                       (open them in Chrome DevTools); CPU figures are then a little higher
+  --processors P      processor instances in the pipeline phase, one consumer group, as the
+                      processor scales out (default 1); processor CPU is their sum, peak RSS
+                      the largest instance's
 
 Writes <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md, and prints the summary.
 Exit code 1 when a phase failed (the results are still written), 0 otherwise.`;
@@ -53,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
         out: { type: 'string' },
         'predictions-max-message-bytes': { type: 'string' },
         profile: { type: 'string' },
+        processors: { type: 'string', default: '1' },
       },
       strict: true,
     }));
@@ -72,6 +76,8 @@ export async function run(argv: string[]): Promise<number> {
   if (quick && soak) problems.push('--quick and --soak do not go together');
   const cases = int('cases', values.cases, soak ? 1_000_000 : quick ? 20_000 : 200_000, 1_000, 5_000_000);
   const partitions = int('partitions', values.partitions, 6, 1, 64);
+  const processors = int('processors', values.processors, 1, 1, 16);
+  if (processors > partitions) problems.push(`--processors ${processors} is more than --partitions ${partitions}: the extra instances would get no partition`);
   const latencySeconds = int('latency-seconds', values['latency-seconds'], quick ? 10 : 20, 2, 600);
   const naiveCases = int('naive-cases', values['naive-cases'], quick ? 5_000 : 20_000, 100, 5_000_000);
   const maxMsg = values['predictions-max-message-bytes'] === undefined ? undefined : int('predictions-max-message-bytes', values['predictions-max-message-bytes'], 0, 1_048_576, 268_435_456);
@@ -81,5 +87,5 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`pcc bench: ${problems.join('\n  ')}\n`);
     return 2;
   }
-  return runBench({ cases, quick, soak, partitions, modelDir: values.model, latencySeconds, naiveCases, skip, outDir: values.out ?? defaultOutDir(), predictionsMaxMessageBytes: maxMsg, profileDir: values.profile ? path.resolve(values.profile) : undefined });
+  return runBench({ cases, quick, soak, partitions, modelDir: values.model, latencySeconds, naiveCases, skip, outDir: values.out ?? defaultOutDir(), predictionsMaxMessageBytes: maxMsg, profileDir: values.profile ? path.resolve(values.profile) : undefined, processors });
 }
