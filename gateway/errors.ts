@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import { ERROR_CATALOGUE, PccError, toPccError, type ErrorCode } from '../lib/errors';
+import { isDbUnavailable } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
 export interface ErrorBody {
@@ -66,8 +67,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, parsed.status, parsed.code, parsed.message, { ...(parsed.details ? { details: parsed.details } : {}), ...parsed.extra });
       return;
     }
-    const e = toPccError(err);
+    // A service that is down is a 503 the client may retry, not an internal error.
+    let e = toPccError(err);
+    if (e.code === 'PCC_INTERNAL' && isDbUnavailable(err)) e = new PccError('PCC_DB_UNAVAILABLE', 'Postgres is not reachable', {}, { cause: err });
+    else if (e.code === 'PCC_INTERNAL' && /^KafkaJS/.test((err as Error)?.name ?? '')) e = new PccError('PCC_KAFKA_UNAVAILABLE', 'Kafka is not reachable', {}, { cause: err });
     const status = e.httpStatus >= 400 ? e.httpStatus : 500;
+    if (status === 503) res.setHeader('Retry-After', '5');
     if (status >= 500) logger.error('request failed', { code: e.code, error: e.message.slice(0, 300) });
     // A 5xx says what kind of failure without internals; a catalogued 4xx keeps its message.
     const message = status >= 500 ? (e.code === 'PCC_INTERNAL' ? 'internal error' : ERROR_CATALOGUE[e.code].description) : e.message;

@@ -24,7 +24,7 @@ const bodyErrors = {
   413: err('The request body is larger than PCC_GATEWAY_BODY_LIMIT_BYTES (PCC_HTTP_PAYLOAD_TOO_LARGE), or a case body is larger than PCC_MAX_BODY_BYTES.'),
   415: err('The body is not application/json (PCC_HTTP_UNSUPPORTED_MEDIA).'),
 };
-const queryError = { 400: err('A query parameter is not valid (PCC_HTTP_VALIDATION).') };
+const queryError = { 400: err('A query parameter is not valid (PCC_HTTP_VALIDATION).'), 503: err('Postgres is not reachable (PCC_DB_UNAVAILABLE); retry after Retry-After seconds.') };
 const security = (roles: readonly string[]) => ({ security: [{ bearer: [] }, { apiKey: [] }], 'x-pcc-roles': [...roles, 'admin'].filter((r, i, a) => a.indexOf(r) === i) });
 const idParam = (description: string) => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string', pattern: S.CASE_ID_PATTERN } });
 const daysParam = { name: 'days', in: 'query', required: false, description: 'Days of the rolling window (1-7).', schema: { type: 'integer', minimum: 1, maximum: 7, default: 7 } };

@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
   // warnings on repaired cases (never dead-lettered)
   PCC_WARN_BODY_TRUNCATED: { retriable: false, httpStatus: 200, description: 'Warning: the body was longer than PCC_MAX_BODY_CHARS and only its start was classified.' },
   PCC_WARN_FUTURE_TIMESTAMP: { retriable: false, httpStatus: 200, description: 'Warning: received_at was in the future and was replaced by the processing time.' },
+  PCC_WARN_NUL_REMOVED: { retriable: false, httpStatus: 200, description: 'Warning: NUL characters (U+0000), which Postgres text cannot hold, were removed from the case\'s strings.' },
   PCC_WARN_UNKNOWN_JURISDICTION: { retriable: false, httpStatus: 200, description: 'Warning: the jurisdiction was not GDPR or CCPA; the GDPR deadline was applied.' },
   // classification
   PCC_MODEL_LOAD_FAILED: { retriable: false, httpStatus: 500, description: 'The model could not be loaded from its directory.' },

@@ -10,7 +10,7 @@ import { PccError, toPccError } from '../lib/errors';
 import { isPrivacy, type Intent, type Source } from '../lib/taxonomy';
 import type { SchemaName } from '../lib/codec';
 import { excerpt, redact } from './redact';
-import { slaDueAt, validateCase, type ValidationLimits, type ValidCase } from './validate';
+import { slaDueAt, validateCase, withoutNul, type ValidationLimits, type ValidCase } from './validate';
 
 export interface ClassifierResult {
   intent: Intent;
@@ -138,8 +138,11 @@ export async function processBatch(records: InputRecord[], deps: PipelineDeps): 
 
     t = hr();
     let c: ValidCase;
+    const nul = withoutNul(raw);
+    raw = nul.value;
     try {
       c = validateCase(raw, route.source, deps.now(), deps.limits);
+      if (nul.removed) c.warnings.push('PCC_WARN_NUL_REMOVED');
     } catch (err) {
       const e = toPccError(err);
       if (e.code === 'PCC_INTERNAL') throw e;

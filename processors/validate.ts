@@ -34,6 +34,31 @@ export interface ValidCase {
 const MAX_CASE_ID_CHARS = 200;
 export const SYNTHETIC_ID_PREFIX = 'syn-';
 
+/**
+ * Removes U+0000 from every string of a decoded case (metadata values included). Avro and
+ * JavaScript allow it, Postgres text does not: one NUL in a body would otherwise stop the sink on
+ * the redacted excerpt. The case is kept, with the warning PCC_WARN_NUL_REMOVED.
+ */
+export function withoutNul(raw: Record<string, unknown>): { value: Record<string, unknown>; removed: boolean } {
+  let removed = false;
+  const clean = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('\u0000')) return v;
+      removed = true;
+      return v.replace(/\u0000/g, '');
+    }
+    if (v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = clean(x);
+      return out;
+    }
+    if (Array.isArray(v)) return v.map(clean);
+    return v;
+  };
+  const value = clean(raw) as Record<string, unknown>;
+  return { value: removed ? value : raw, removed };
+}
+
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }

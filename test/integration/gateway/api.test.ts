@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { expect } from 'chai';
 import { loadConfig } from '../../../lib/config';
+import { createPool } from '../../../lib/db';
 import { createMetricsRegistry } from '../../../lib/metrics';
 import { parseKeys } from '../../../gateway/auth';
 import { ROUTES } from '../../../gateway/app';
@@ -204,6 +205,11 @@ describe('gateway over the real services', function () {
     expect(sqlText.status).to.equal(202);
     conforms('post', '/v1/cases', sqlText);
     await waitFor(async () => (await h.pool.query(`SELECT 1 FROM pcc.predictions WHERE case_id = 'gw-sql-text'`)).rowCount, { timeoutMs: 60_000, what: 'the SQL-looking case stored' });
+    // A NUL character (valid JSON and Avro, not Postgres text) is removed with a warning, not a stuck sink.
+    expect((await call('POST', '/v1/cases', { who: 'ingest', body: { case_id: 'gw-nul', subject: 'a\u0000b', text: 'please delete\u0000 my data' } })).status).to.equal(202);
+    const nul = await waitFor(async () => (await h.pool.query(`SELECT warnings, redacted_excerpt FROM pcc.predictions WHERE case_id = 'gw-nul'`)).rows[0], { timeoutMs: 60_000, what: 'the case with a NUL stored' });
+    expect(nul.warnings).to.include('PCC_WARN_NUL_REMOVED');
+    expect(nul.redacted_excerpt).not.to.include('\u0000');
   });
 
   it('survives 1,000 random request bodies without a 5xx', async () => {
@@ -264,6 +270,30 @@ describe('gateway over the real services', function () {
       await waitFor(async () => (await call('GET', '/v1/cases/gw-timeout-1/prediction', { who: 'read' })).status === 200, { timeoutMs: 60_000, what: 'the polled prediction' });
     } finally {
       await strict.stop();
+    }
+  });
+
+  it('answers 503 with Retry-After, and /readyz says which check failed, when Postgres cannot be reached', async () => {
+    // A pool pointed at a closed port: the database is "down" for this gateway only.
+    const config = loadConfig({ ...h.env, PCC_API_KEYS: KEY_LIST.join(','), PCC_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pcc' });
+    const deadPool = createPool(config, 'pcc-test-dead');
+    const down = await startGateway({ config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: deadPool, metrics: createMetricsRegistry(), port: 0 });
+    try {
+      const a = await call('GET', '/v1/monitoring/alerts', { base: down.url, who: 'read' });
+      expect(a.status).to.equal(503);
+      expect(a.body.code).to.equal('PCC_DB_UNAVAILABLE');
+      expect(a.headers.get('retry-after')).to.equal('5');
+      conforms('get', '/v1/monitoring/alerts', a);
+      const ready = await call('GET', '/readyz', { base: down.url });
+      expect(ready.status).to.equal(503);
+      expect(ready.body.checks.postgres.ok).to.equal(false);
+      expect(ready.body.checks.kafka.ok).to.equal(true);
+      conforms('get', '/readyz', ready);
+      // Ingest does not need Postgres: cases are still accepted.
+      expect((await call('POST', '/v1/cases', { base: down.url, who: 'ingest', body: { text: 'hello' } })).status).to.equal(202);
+    } finally {
+      await down.stop();
+      await deadPool.end();
     }
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { slaDueAt, validateCase } from '../../../processors/validate';
+import { slaDueAt, validateCase, withoutNul } from '../../../processors/validate';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const LIMITS = { maxBodyChars: 20_000, maxBodyBytes: 1_048_576, futureSkewMs: 300_000 };
@@ -66,5 +66,19 @@ describe('validateCase', () => {
   it('sets the deadline 30 days out under GDPR and 45 under CCPA', () => {
     expect(slaDueAt(NOW, 'GDPR') - NOW).to.equal(30 * 86_400_000);
     expect(slaDueAt(NOW, 'CCPA') - NOW).to.equal(45 * 86_400_000);
+  });
+});
+
+describe('withoutNul', () => {
+  it('removes U+0000 from every string, metadata included, and says so', () => {
+    const r = withoutNul({ case_id: 'a\u0000b', body: 'x\u0000y\u0000', metadata: { k: 'v\u0000' }, n: 3 });
+    expect(r.removed).to.equal(true);
+    expect(r.value).to.deep.equal({ case_id: 'ab', body: 'xy', metadata: { k: 'v' }, n: 3 });
+  });
+  it('leaves a clean case as it is (the same object)', () => {
+    const raw = { case_id: 'a', body: 'b' };
+    const r = withoutNul(raw);
+    expect(r.removed).to.equal(false);
+    expect(r.value).to.equal(raw);
   });
 });
