@@ -101,6 +101,7 @@ export const CONFIG_DOCS = {
   PCC_DRIFT_THRESHOLDS: { schema: z.string(), default: '', doc: 'JSON overrides of per-metric thresholds, e.g. {"confidence_psi":{"warning":0.15}}; defaults in docs/monitoring.md.' },
   PCC_DRIFT_SAMPLE_SIZE: { schema: posInt, default: '200', doc: 'Embeddings sampled per window and per reference for the MMD test (bottom-k by case_id hash).' },
   PCC_DRIFT_PERMUTATIONS: { schema: posInt, default: '200', doc: 'Permutations of the MMD test (smallest p-value is 1/(n+1)).' },
+  PCC_DRIFT_PARTITION_IDLE_MS: { schema: posInt, default: '10000', doc: 'A prediction partition that delivered nothing for this long stops holding back the event-time watermark, so its quiet does not keep windows open (ms).' },
   PCC_DRIFT_CHECKPOINT_MS: { schema: posInt, default: '5000', doc: 'Most time between drift checkpoints (state and offsets to Postgres) while no window closes (ms).' },
   PCC_ALERT_PENDING_WINDOWS: { schema: posInt, default: '2', doc: 'Consecutive breaching windows before a warning alert fires.' },
   PCC_ALERT_CRITICAL_PENDING_WINDOWS: { schema: posInt, default: '1', doc: 'Consecutive breaching windows before a critical alert fires.' },
@@ -174,6 +175,7 @@ export interface PccConfig {
     sampleSize: number;
     permutations: number;
     checkpointMs: number;
+    partitionIdleMs: number;
     pendingWindows: number;
     criticalPendingWindows: number;
     cooldownWindows: number;
@@ -262,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       sampleSize: r.PCC_DRIFT_SAMPLE_SIZE,
       permutations: r.PCC_DRIFT_PERMUTATIONS,
       checkpointMs: r.PCC_DRIFT_CHECKPOINT_MS,
+      partitionIdleMs: r.PCC_DRIFT_PARTITION_IDLE_MS,
       pendingWindows: r.PCC_ALERT_PENDING_WINDOWS,
       criticalPendingWindows: r.PCC_ALERT_CRITICAL_PENDING_WINDOWS,
       cooldownWindows: r.PCC_ALERT_COOLDOWN_WINDOWS,

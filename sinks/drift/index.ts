@@ -96,7 +96,7 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   let tick: NodeJS.Timeout | undefined;
-  const idleMs = deps.partitionIdleMs ?? PARTITION_IDLE_MS;
+  const idleMs = deps.partitionIdleMs ?? d.partitionIdleMs ?? PARTITION_IDLE_MS;
   let webhook: WebhookNotifier | null = null;
   let running = false;
   let crashed: string | null = null;
