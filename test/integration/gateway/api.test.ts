@@ -5,13 +5,16 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { expect } from 'chai';
 import { loadConfig } from '../../../lib/config';
 import { createPool } from '../../../lib/db';
+import { createLogger } from '../../../lib/logger';
 import { createMetricsRegistry } from '../../../lib/metrics';
+import winston from 'winston';
 import { parseKeys } from '../../../gateway/auth';
 import { ROUTES } from '../../../gateway/app';
 import { startGateway, type GatewayServer } from '../../../gateway/server';
@@ -353,6 +356,27 @@ describe('gateway over the real services', function () {
     } finally {
       await readmeGw.stop();
     }
+  });
+
+  it('logs no case text, personal data or key, even at debug level and on refused requests', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', component: 'gateway-log-test' });
+    logger.clear();
+    logger.add(new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }) }));
+    const logged = await startGateway({ config: h.config, logger, kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: createMetricsRegistry(), keys: parseKeys(KEY_LIST), port: 0 });
+    const planted = { email: 'marguerite.okonkwo@example.org', phone: '+44 7700 900123', words: 'my cat Bartholomew knows my PIN' };
+    const text = `Please delete my data. ${planted.words}. Mail ${planted.email} or call ${planted.phone}.`;
+    try {
+      expect((await call('POST', '/v1/classify', { base: logged.url, who: 'ingest', body: { case_id: 'gw-log-1', subject: planted.email, text } })).status).to.equal(200);
+      expect((await call('POST', '/v1/cases', { base: logged.url, who: 'ingest', body: { text, channel: 'pigeon' } })).status).to.equal(400);
+      expect((await call('POST', '/v1/cases', { base: logged.url, who: 'ingest', raw: `{"text": "${planted.email}` })).status).to.equal(400);
+      expect((await fetch(`${logged.url}/dashboard?key=${KEYS.read}`)).status).to.equal(200);
+    } finally {
+      await logged.stop();
+    }
+    const all = lines.join('');
+    expect(lines.length, 'request lines were logged').to.be.greaterThan(3);
+    for (const secret of [planted.email, planted.phone, planted.words, 'Bartholomew', KEYS.read, KEYS.ingest]) expect(all).not.to.include(secret);
   });
 
   it('checked answers of every route against the document', () => {
