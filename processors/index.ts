@@ -114,10 +114,25 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let lastBatchAt = 0;
   let crashed: string | null = null;
 
-  async function onBatch({ batch, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+  // A fetch can hold thousands of cases per partition. They go through in transactions of at most
+  // PCC_PROCESSOR_MAX_BATCH cases, each committing its own offsets: a backlog then never becomes
+  // one oversized transaction, and memory stays bounded by the cap rather than by the fetch.
+  async function onBatch({ batch, isRunning, isStale, heartbeat, resolveOffset }: EachBatchPayload): Promise<void> {
+    const max = Math.max(1, config.processor.maxBatch);
+    for (let i = 0; i < batch.messages.length; i += max) {
+      if (!isRunning() || isStale()) return;
+      const slice = batch.messages.slice(i, i + max);
+      await processSlice(batch, slice, heartbeat);
+      // Only moves the fetch position; the offsets were committed by the slice's transaction.
+      resolveOffset(slice[slice.length - 1].offset);
+      await heartbeat();
+    }
+  }
+
+  async function processSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages'], heartbeat: () => Promise<void>): Promise<void> {
+    if (messages.length === 0) return;
     const started = performance.now();
-    const records: InputRecord[] = batch.messages.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
+    const records: InputRecord[] = messages.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
     const outcome = await processBatch(records, {
       decode: (buf, expected) => codec.decode(buf, expected),
       classifier,
@@ -146,7 +161,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       // same transaction.
       for (const chunk of chunkBySize(predictionMessages, MAX_SEND_BYTES)) await txn.send({ topic: t.predictions, messages: chunk });
       for (const chunk of chunkBySize(dlqMessages, MAX_SEND_BYTES)) await txn.send({ topic: t.dlq, messages: chunk });
-      const last = batch.messages[batch.messages.length - 1].offset;
+      const last = messages[messages.length - 1].offset;
       await txn.sendOffsets({
         consumerGroupId: config.processor.groupId,
         topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
@@ -167,9 +182,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     for (const d of outcome.deadLetters) m.deadLetters.inc({ source, reason_code: d.reason_code });
     for (const p of outcome.predictions) for (const w of p.warnings) m.warnings.inc({ source, code: w });
     for (const s of STAGES) m.stageSeconds.inc({ stage: s }, outcome.stageMs[s] / 1000);
-    m.batchSize.observe(batch.messages.length);
+    m.batchSize.observe(messages.length);
     m.batchSeconds.observe((performance.now() - started) / 1000);
-    const lag = Number(batch.highWatermark) - Number(batch.lastOffset()) - 1;
+    const lag = Number(batch.highWatermark) - Number(messages[messages.length - 1].offset) - 1;
     m.lag.set({ group: config.processor.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
     lastBatchAt = now();
     if (outcome.deadLetters.length) {
@@ -213,8 +228,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 1,
-        // Resolving only moves the fetch position; offsets are committed by the transaction.
-        eachBatchAutoResolve: true,
+        // onBatch resolves each committed slice itself: a batch left half-done (rebalance, stop) is
+        // fetched again from the first case it did not commit.
+        eachBatchAutoResolve: false,
         eachBatch: onBatch,
       });
       log.info('processor started', { topics: [t.casesReal, t.casesSynthetic], group: config.processor.groupId, transactional_id: transactionalId, model: classifier.version });
