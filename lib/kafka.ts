@@ -34,7 +34,11 @@ export function createKafka({ config, logger, clientId }: CreateKafkaOptions): K
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, timestamp: _t, logger: _l, ...fields } = entry as Record<string, unknown>;
-        log.log(LEVELS[level] ?? 'info', String(message), fields);
+        // CONCURRENT_TRANSACTIONS and a coordinator still loading are the broker saying "a few ms
+        // more" (the previous commit's markers are being written, or the broker just started);
+        // kafkajs retries them and logs each at ERROR. They are expected, so they go out at debug.
+        const expected = /concurrent operation on the same transaction|coordinator is loading/i.test(`${String(message)} ${String(fields.error ?? '')}`);
+        log.log(expected ? 'debug' : (LEVELS[level] ?? 'info'), String(message), fields);
       },
   });
 }
