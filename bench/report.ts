@@ -76,7 +76,10 @@ export function markdown(r: any): string {
   L.push('', `Whole machine busy during the throughput phase: ${r.pipeline?.throughput?.machine_busy_share === null || r.pipeline?.throughput?.machine_busy_share === undefined ? '—' : Math.round(r.pipeline.throughput.machine_busy_share * 100) + '%'} of ${r.machine.cores} cores.`);
   L.push('', '## Memory (peak RSS, MB)', '', '| process | MB |', '|---|---|');
   for (const [k, v] of Object.entries(r.peak_rss_mb ?? {})) L.push(`| ${k} | ${fmt(v, 1)} |`);
-  if (r.soak) L.push('', `Soak: processor RSS first quarter ${fmt(r.soak.processor_rss_first_quarter_mb, 1)} MB, last quarter ${fmt(r.soak.processor_rss_last_quarter_mb, 1)} MB, slope over the second half ${fmt(r.soak.processor_rss_slope_mb_per_min, 2)} MB/min (${r.soak.flat === null ? 'too few samples to tell' : r.soak.flat ? 'flat' : 'growing'}).`);
+  if (r.soak) {
+    const verdict = (f: boolean | null | undefined) => (f === null || f === undefined ? 'too few samples to tell' : f ? 'flat: the last quarter within 10% of the second' : 'growing: the last quarter more than 10% above the second');
+    L.push('', `Soak: processor RSS mean per quarter of the run: first ${fmt(r.soak.processor_rss_first_quarter_mb, 1)} MB (warm-up), second ${fmt(r.soak.processor_rss_second_quarter_mb ?? null, 1)} MB, last ${fmt(r.soak.processor_rss_last_quarter_mb, 1)} MB (${verdict(r.soak.flat)}); slope over the second half ${fmt(r.soak.processor_rss_slope_mb_per_min, 2)} MB/min (garbage-collector sawtooth). Sink: second quarter ${fmt(r.soak.sink_rss_second_quarter_mb ?? null, 1)} MB, last ${fmt(r.soak.sink_rss_last_quarter_mb ?? null, 1)} MB (${verdict(r.soak.sink_flat)}).`);
+  }
   L.push('', '## Gateway', '');
   const g = r.gateway;
   if (!g || !g.available) L.push(`Not measured: ${g?.reason ?? 'not run'}.`);

@@ -232,15 +232,27 @@ export async function runBench(opts: BenchOptions): Promise<number> {
   const half = procSeries.slice(Math.floor(procSeries.length / 2));
   const quarter = Math.max(1, Math.floor(procSeries.length / 4));
   const mean = (xs: [number, number][]) => (xs.length ? round(xs.reduce((a, [, y]) => a + y, 0) / xs.length, 1) : null);
+  // Flat means no upward trend once warmed up: the garbage collector's sawtooth makes a slope over a
+  // minute or two meaningless, so the mean of the last quarter is compared with the second
+  // quarter's (the first quarter is warm-up), within 10%.
+  const quarterMeans = (series: [number, number][]) => {
+    const q = Math.max(1, Math.floor(series.length / 4));
+    return { second: mean(series.slice(q, 2 * q)), last: mean(series.slice(-q)) };
+  };
+  const flatOf = (series: [number, number][]) => {
+    const { second, last } = quarterMeans(series);
+    return series.length < 8 || second === null || last === null ? null : last <= second * 1.1;
+  };
   const soak = opts.soak
     ? {
         processor_rss_first_quarter_mb: mean(procSeries.slice(0, quarter)),
+        processor_rss_second_quarter_mb: quarterMeans(procSeries).second,
         processor_rss_last_quarter_mb: mean(procSeries.slice(-quarter)),
         processor_rss_slope_mb_per_min: slopePerMin(half),
-        flat: (() => {
-          const s = slopePerMin(half);
-          return s === null ? null : Math.abs(s) < 5;
-        })(),
+        flat: flatOf(procSeries),
+        sink_rss_second_quarter_mb: quarterMeans(rssSeries.sink).second,
+        sink_rss_last_quarter_mb: quarterMeans(rssSeries.sink).last,
+        sink_flat: flatOf(rssSeries.sink),
       }
     : undefined;
   if (N !== naiveN || nv?.note) notes.push(`naive baseline run on ${naiveN} of the ${N} cases (one at a time is slow)${nv?.note ? `; ${nv.note}` : ''}`);
