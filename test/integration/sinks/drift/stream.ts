@@ -6,6 +6,7 @@
  */
 import { INTENTS, type Source } from '../../../../lib/taxonomy';
 import { seededRandom } from '../../../../sinks/drift/stats';
+import type { DeadLetterValue, PredictionValue } from '../../../../processors/pipeline';
 
 export const HOUR_MS = 3_600_000;
 /** An hour boundary well in the past, so no timestamp repair or partition question arises. */
@@ -19,43 +20,9 @@ export interface HourPlan {
   shift: Shift;
 }
 
-export interface PredictionRecord {
-  case_id: string;
-  source: Source;
-  intent: string;
-  is_privacy: boolean;
-  confidence: number;
-  probabilities: number[];
-  embedding: number[];
-  model_version: string;
-  redacted_excerpt: string;
-  pii_found: string[];
-  warnings: string[];
-  channel: string | null;
-  language: string | null;
-  jurisdiction: string | null;
-  received_at: number;
-  predicted_at: number;
-  processing_ms: number;
-  ground_truth_intent: string | null;
-  batch_id: string | null;
-  sla_due_at: number | null;
-  source_partition: number;
-  source_offset: number;
-}
-
-export interface DeadLetterRecord {
-  case_id: string | null;
-  source: Source | null;
-  source_topic: string;
-  source_partition: number;
-  source_offset: number;
-  reason_code: string;
-  reason: string;
-  failed_at: number;
-  payload: Buffer | null;
-  payload_redacted: boolean;
-}
+// The records the processor produces, as the drift monitor reads them.
+export type PredictionRecord = PredictionValue;
+export type DeadLetterRecord = DeadLetterValue;
 
 /** Real traffic is mostly not privacy; the synthetic mix follows its own targets. */
 const MIX: Record<Source, number[]> = {
