@@ -17,6 +17,7 @@ import type pg from 'pg';
 import client from 'prom-client';
 import type { ZodType } from 'zod';
 import type { PccConfig } from '../lib/config';
+import { PccError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { INTENTS } from '../lib/taxonomy';
 import { parseTime, type CaseValue } from '../producers/real/jsonl';
@@ -178,6 +179,27 @@ export function buildApp(deps: GatewayDeps) {
   });
 
   // --- Ingest ---
+  // The idempotent producer retries until Kafka is back; a client gets a 503 after
+  // PCC_GATEWAY_PUBLISH_TIMEOUT_MS instead of a request that hangs. The send may still land:
+  // resending with the same case_id is safe (the sink keeps one row per case id).
+  async function publish(cases: CaseValue[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const sent = deps.publish(cases);
+    sent.catch(() => undefined);
+    try {
+      await Promise.race([
+        sent,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PccError('PCC_KAFKA_UNAVAILABLE', `Kafka did not acknowledge the cases within ${g.publishTimeoutMs} ms`)), g.publishTimeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      throw err instanceof PccError ? err : new PccError('PCC_KAFKA_UNAVAILABLE', 'Kafka refused the cases', {}, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   function toCase(input: CaseInput, index: number | null): CaseValue {
     const at = index === null ? '' : `cases.${index}: `;
     const bad = (code: 'PCC_HTTP_VALIDATION' | 'PCC_VALIDATION_EMPTY_BODY' | 'PCC_VALIDATION_BODY_TOO_LARGE' | 'PCC_SYNTHETIC_ON_REAL_TOPIC' | 'PCC_VALIDATION_BAD_TIMESTAMP', message: string) =>
@@ -236,7 +258,7 @@ export function buildApp(deps: GatewayDeps) {
 
   app.post('/v1/cases', ...guard(['ingest']), ...json, async (req, res) => {
     const cases = parseCases(req.body);
-    await deps.publish(cases);
+    await publish(cases);
     m.casesAccepted.inc({ route: '/v1/cases' }, cases.length);
     res.status(202).json({ accepted: cases.length, case_ids: cases.map((c) => c.case_id), topic: config.topics.casesReal });
   });
@@ -248,7 +270,7 @@ export function buildApp(deps: GatewayDeps) {
     const [c] = parseCases(req.body);
     const waiter = deps.replies.expect(c.case_id);
     try {
-      await deps.publish([c]);
+      await publish([c]);
     } catch (err) {
       waiter.cancel();
       throw err;

@@ -23,6 +23,7 @@ const bodyErrors = {
   400: err('Malformed JSON (PCC_HTTP_BAD_JSON), a body that does not match the schema (PCC_HTTP_VALIDATION, with details), an empty body text, a syn- id, or more than 500 cases (PCC_HTTP_BATCH_TOO_LARGE).'),
   413: err('The request body is larger than PCC_GATEWAY_BODY_LIMIT_BYTES (PCC_HTTP_PAYLOAD_TOO_LARGE), or a case body is larger than PCC_MAX_BODY_BYTES.'),
   415: err('The body is not application/json (PCC_HTTP_UNSUPPORTED_MEDIA).'),
+  503: err('Kafka did not acknowledge within PCC_GATEWAY_PUBLISH_TIMEOUT_MS (PCC_KAFKA_UNAVAILABLE); resend with the same case_id after Retry-After seconds.'),
 };
 const queryError = { 400: err('A query parameter is not valid (PCC_HTTP_VALIDATION).'), 503: err('Postgres is not reachable (PCC_DB_UNAVAILABLE); retry after Retry-After seconds.') };
 const security = (roles: readonly string[]) => ({ security: [{ bearer: [] }, { apiKey: [] }], 'x-pcc-roles': [...roles, 'admin'].filter((r, i, a) => a.indexOf(r) === i) });

@@ -116,6 +116,7 @@ export const CONFIG_DOCS = {
   PCC_GATEWAY_RATE_LIMIT: { schema: posInt, default: '6000', doc: 'Requests per API key per rate-limit window; beyond it 429 with Retry-After.' },
   PCC_GATEWAY_RATE_WINDOW_MS: { schema: posInt, default: '60000', doc: 'Length of the gateway rate-limit window (ms).' },
   PCC_GATEWAY_CLASSIFY_TIMEOUT_MS: { schema: posInt, default: '5000', doc: 'How long POST /v1/classify waits for the prediction before answering 504 with the case id.' },
+  PCC_GATEWAY_PUBLISH_TIMEOUT_MS: { schema: posInt, default: '10000', doc: 'Longest wait for Kafka to acknowledge cases sent to the gateway before it answers 503 (the send may still complete; resend with the same case_id, which is idempotent).' },
   PCC_GATEWAY_GROUP: { schema: z.string().trim().min(1), default: 'pcc-gateway', doc: 'Prefix of the consumer group each gateway instance uses to read predictions for /v1/classify (one group per instance; nothing committed).' },
   PCC_MODEL_DIR: { schema: z.string(), default: '', doc: 'Model directory; empty means the released model under models/.' },
   PCC_SHUTDOWN_TIMEOUT_MS: { schema: posInt, default: '30000', doc: 'Longest graceful shutdown before the process exits anyway (ms).' },
@@ -182,7 +183,7 @@ export interface PccConfig {
     webhookQueue: number;
   };
   metrics: { port: number };
-  gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string; bodyLimitBytes: number; rateLimit: number; rateWindowMs: number; classifyTimeoutMs: number; group: string };
+  gateway: { port: number; host: string; apiKeys: string; apiKeysFile: string; bodyLimitBytes: number; rateLimit: number; rateWindowMs: number; classifyTimeoutMs: number; publishTimeoutMs: number; group: string };
   model: { dir: string };
   synthetic: {
     backend: 'template' | 'openai';
@@ -280,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       rateLimit: r.PCC_GATEWAY_RATE_LIMIT,
       rateWindowMs: r.PCC_GATEWAY_RATE_WINDOW_MS,
       classifyTimeoutMs: r.PCC_GATEWAY_CLASSIFY_TIMEOUT_MS,
+      publishTimeoutMs: r.PCC_GATEWAY_PUBLISH_TIMEOUT_MS,
       group: r.PCC_GATEWAY_GROUP,
     },
     model: { dir: r.PCC_MODEL_DIR },

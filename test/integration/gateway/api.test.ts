@@ -3,8 +3,8 @@
  * child process: the role matrix, a classify round trip against `pcc classify`, refused input,
  * a small fuzzer, rate limiting, and every JSON answer checked against /openapi.json.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -377,6 +377,37 @@ describe('gateway over the real services', function () {
     const all = lines.join('');
     expect(lines.length, 'request lines were logged').to.be.greaterThan(3);
     for (const secret of [planted.email, planted.phone, planted.words, 'Bartholomew', KEYS.read, KEYS.ingest]) expect(all).not.to.include(secret);
+  });
+
+  it('answers 503 with Retry-After while the broker is down, and a resend with the same case_id after it is back stores the case once', async function () {
+    // Only a broker this checkout started (`make up`) may be stopped by a test.
+    const pidFile = path.join(process.env.PCC_RUN_DIR ?? path.join(ROOT, '.run'), 'kafka.pid');
+    if (!existsSync(pidFile)) this.skip();
+    const config = loadConfig({ ...h.env, PCC_API_KEYS: KEY_LIST.join(','), PCC_GATEWAY_PUBLISH_TIMEOUT_MS: '3000' });
+    const gw2 = await startGateway({ config, logger: testLogger(), kafka: h.kafka, codec: h.codec, pool: h.pool, metrics: createMetricsRegistry(), port: 0 });
+    try {
+      execFileSync('bash', [path.join(ROOT, 'infra/down.sh'), 'kafka'], { stdio: 'ignore' });
+      let down: Answer;
+      try {
+        down = await call('POST', '/v1/cases', { base: gw2.url, who: 'ingest', body: { case_id: 'gw-outage-1', text: 'Please delete my account data.' } });
+        const ready = await call('GET', '/readyz', { base: gw2.url });
+        expect(ready.status).to.equal(503);
+        expect(ready.body.checks.kafka.ok).to.equal(false);
+      } finally {
+        execFileSync('bash', [path.join(ROOT, 'infra/up.sh')], { stdio: 'ignore' });
+      }
+      expect(down.status).to.equal(503);
+      expect(down.body.code).to.equal('PCC_KAFKA_UNAVAILABLE');
+      expect(down.headers.get('retry-after')).to.equal('5');
+      conforms('post', '/v1/cases', down);
+      // The client resends with the same id once Kafka is back; the first send may land too.
+      await waitFor(async () => (await call('POST', '/v1/cases', { base: gw2.url, who: 'ingest', body: { case_id: 'gw-outage-1', text: 'Please delete my account data.' } })).status === 202, { timeoutMs: 120_000, intervalMs: 2_000, what: 'the gateway accepting cases again' });
+      await waitFor(async () => (await h.pool.query(`SELECT 1 FROM pcc.predictions WHERE case_id = 'gw-outage-1'`)).rowCount, { timeoutMs: 180_000, intervalMs: 1_000, what: 'the resent case stored' });
+      const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM pcc.predictions WHERE case_id = 'gw-outage-1'`);
+      expect(rows[0].n).to.equal(1);
+    } finally {
+      await gw2.stop();
+    }
   });
 
   it('checked answers of every route against the document', () => {
