@@ -7,7 +7,7 @@ import { INTENTS, type Intent } from '../lib/taxonomy';
 import { readArtifact, resolveModelDir } from './artifact';
 import { initBackend, tf, type BackendName } from './backend';
 import { decideIndex, type DecisionRule } from './decision';
-import { bigramFromHashes, bigramWordHash, caseText, normaliseText, tokenize, wordFeatureIds, type FeatureSettings } from './features';
+import { bigramFromHashes, caseText, createTokenScanner, normaliseText, tokenAt, wordFeatureIds, type FeatureSettings, type TokenSpans } from './features';
 import { denseForward, softmaxInto, type DenseVars, type ModelWeights } from './model';
 
 export interface ClassifyInput {
@@ -38,67 +38,199 @@ export interface LoadOptions {
   wordCacheSize?: number;
 }
 
-interface WordVector {
-  vec: Float32Array;
-  count: number;
-  /** bigramWordHash of the word, cached with its vector. */
-  bigramHash: number;
-}
-
 /**
  * Builds the bag vectors of a batch. Each distinct word's row sum (its unigram plus character
  * n-grams) is cached, so a case costs one vector add per word plus one row per bigram; the
  * result equals bagInto(featureIds(...)) up to float rounding.
+ *
+ * The hot path allocates nothing per word: tokens are scanned as spans of the normalised text
+ * with their bigram hash, the cache is an open-addressing table keyed by that hash (a hit
+ * compares char codes with the stored word, so no token string is built), and the cached
+ * vectors live in one Float32Array. The float operations and their order are those of the
+ * per-word Map version this replaced, so the bags are bit-identical
+ * (test/unit/ml/features-golden.test.ts).
  */
-export function createBagBuilder(weights: ModelWeights, settings: FeatureSettings, cacheSize = 200_000) {
+export function createBagBuilder(weights: ModelWeights, settings: FeatureSettings, wordCacheSize = 200_000) {
   const { bagDim } = weights.shape;
   if (bagDim % 4 !== 0) throw new Error(`bagDim must be a multiple of 4, got ${bagDim}`);
+  if (!(wordCacheSize >= 1)) throw new Error(`wordCacheSize must be at least 1, got ${wordCacheSize}`);
+  const cacheSize = Math.floor(wordCacheSize);
   const table = weights.table;
-  const cache = new Map<string, WordVector>();
   const bigrams = settings.wordBigrams;
   const buckets = settings.buckets;
-  const wordVector = (word: string): WordVector => {
-    let wv = cache.get(word);
-    if (wv) return wv;
+  const maxTokens = settings.maxTokens;
+  const scan = createTokenScanner();
+
+  // Entry e: words[e], hashes[e] (its bigramWordHash), counts[e] (its number of ids) and
+  // vectors[e*bagDim ..]. slots holds e+1 per table slot, 0 for empty; at most half full.
+  let capacity = Math.min(cacheSize, 1024);
+  let size = 0;
+  /** Times the cache was emptied; a case compares it before and after its lookups. */
+  let clears = 0;
+  let words: string[] = [];
+  let hashes = new Uint32Array(capacity);
+  let counts = new Int32Array(capacity);
+  let vectors = new Float32Array(capacity * bagDim);
+  let slots = new Int32Array(slotCountFor(capacity));
+  let slotMask = slots.length - 1;
+
+  const grow = (): void => {
+    capacity = Math.min(cacheSize, capacity * 2);
+    const h = new Uint32Array(capacity);
+    h.set(hashes);
+    hashes = h;
+    const c = new Int32Array(capacity);
+    c.set(counts);
+    counts = c;
+    const v = new Float32Array(capacity * bagDim);
+    v.set(vectors);
+    vectors = v;
+    slots = new Int32Array(slotCountFor(capacity));
+    slotMask = slots.length - 1;
+    for (let e = 0; e < size; e++) {
+      let k = hashes[e] & slotMask;
+      while (slots[k] !== 0) k = (k + 1) & slotMask;
+      slots[k] = e + 1;
+    }
+  };
+
+  /** Entry of the token text[start, end) with bigram hash h, computing it on a miss. */
+  const entryOf = (text: string, start: number, end: number, h: number): number => {
+    let k = h & slotMask;
+    for (let s = slots[k]; s !== 0; k = (k + 1) & slotMask, s = slots[k]) {
+      const e = s - 1;
+      if (hashes[e] === h && sameToken(words[e], text, start, end)) return e;
+    }
+    if (size >= cacheSize) {
+      // A simple bound rather than LRU: clearing is rare and the cache refills from hot words.
+      size = 0;
+      clears++;
+      words = [];
+      slots.fill(0);
+      k = h & slotMask;
+    } else if (size === capacity) {
+      grow();
+      k = h & slotMask;
+      while (slots[k] !== 0) k = (k + 1) & slotMask;
+    }
+    const e = size++;
+    const word = tokenAt(text, start, end);
     const ids = wordFeatureIds(word, settings);
-    const vec = new Float32Array(bagDim);
+    const base = e * bagDim;
+    vectors.fill(0, base, base + bagDim);
     for (const id of ids) {
       const row = id * bagDim;
-      for (let d = 0; d < bagDim; d++) vec[d] += table[row + d];
+      for (let d = 0; d < bagDim; d++) vectors[base + d] += table[row + d];
     }
-    wv = { vec, count: ids.length, bigramHash: bigramWordHash(word) };
-    // A simple bound rather than LRU: clearing is rare and the cache refills from hot words.
-    if (cache.size >= cacheSize) cache.clear();
-    cache.set(word, wv);
-    return wv;
+    words[e] = word;
+    hashes[e] = h;
+    counts[e] = ids.length;
+    slots[k] = e + 1;
+    return e;
   };
+
+  // Per case: each token's vector offset and bigram row offset (-1 for none), then the adds.
+  let vecAt = new Int32Array(Math.min(maxTokens, 1024));
+  let rowAt = new Int32Array(vecAt.length);
+
+  /**
+   * bag[d] = sum over tokens of (vector[d] + bigram row[d]), rounded to float32 after each
+   * token as a Float32Array element is: the order of the per-token adds of the Map version.
+   * Eight dimensions at a time, over all tokens, keep the running sums in registers instead
+   * of loading and storing the bag once per token.
+   */
+  const addTokens = (out: Float32Array, off: number, n: number): void => {
+    const v = vectors;
+    for (let b = 0; b < bagDim; b += 8) {
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let a4 = 0;
+      let a5 = 0;
+      let a6 = 0;
+      let a7 = 0;
+      for (let t = 0; t < n; t++) {
+        const vb = vecAt[t] + b;
+        const r = rowAt[t];
+        if (r >= 0) {
+          const rb = r + b;
+          a0 = Math.fround(a0 + (v[vb] + table[rb]));
+          a1 = Math.fround(a1 + (v[vb + 1] + table[rb + 1]));
+          a2 = Math.fround(a2 + (v[vb + 2] + table[rb + 2]));
+          a3 = Math.fround(a3 + (v[vb + 3] + table[rb + 3]));
+          a4 = Math.fround(a4 + (v[vb + 4] + table[rb + 4]));
+          a5 = Math.fround(a5 + (v[vb + 5] + table[rb + 5]));
+          a6 = Math.fround(a6 + (v[vb + 6] + table[rb + 6]));
+          a7 = Math.fround(a7 + (v[vb + 7] + table[rb + 7]));
+        } else {
+          a0 = Math.fround(a0 + v[vb]);
+          a1 = Math.fround(a1 + v[vb + 1]);
+          a2 = Math.fround(a2 + v[vb + 2]);
+          a3 = Math.fround(a3 + v[vb + 3]);
+          a4 = Math.fround(a4 + v[vb + 4]);
+          a5 = Math.fround(a5 + v[vb + 5]);
+          a6 = Math.fround(a6 + v[vb + 6]);
+          a7 = Math.fround(a7 + v[vb + 7]);
+        }
+      }
+      out[off + b] = a0;
+      out[off + b + 1] = a1;
+      out[off + b + 2] = a2;
+      out[off + b + 3] = a3;
+      out[off + b + 4] = a4;
+      out[off + b + 5] = a5;
+      out[off + b + 6] = a6;
+      out[off + b + 7] = a7;
+    }
+  };
+
+  /** The same sums token by token, for a case whose lookups cleared the cache (see below). */
+  const addTokensOneByOne = (out: Float32Array, off: number, text: string, spans: TokenSpans): void => {
+    for (let t = 0; t < spans.count; t++) {
+      const vb = entryOf(text, spans.start[t], spans.end[t], spans.hash[t]) * bagDim;
+      const v = vectors;
+      const r = rowAt[t];
+      if (r >= 0) {
+        for (let d = 0; d < bagDim; d++) out[off + d] += v[vb + d] + table[r + d];
+      } else {
+        for (let d = 0; d < bagDim; d++) out[off + d] += v[vb + d];
+      }
+    }
+  };
+
   return (items: readonly ClassifyInput[]): Float32Array => {
     const out = new Float32Array(items.length * bagDim);
     for (let i = 0; i < items.length; i++) {
       const off = i * bagDim;
-      const tokens = tokenize(normaliseText(caseText(items[i].subject, items[i].body ?? '')), settings.maxTokens);
+      const text = normaliseText(caseText(items[i].subject, items[i].body ?? ''));
+      const spans = scan(text, maxTokens);
+      const n = spans.count;
+      if (n > vecAt.length) {
+        vecAt = new Int32Array(n);
+        rowAt = new Int32Array(n);
+      }
+      const clearsBefore = clears;
       let count = 0;
       let prevHash = 0;
-      const acc = out.subarray(off, off + bagDim);
-      for (let t = 0; t < tokens.length; t++) {
-        const wv = wordVector(tokens[t]);
-        const v = wv.vec;
-        count += wv.count;
+      for (let t = 0; t < n; t++) {
+        const h = spans.hash[t];
+        const e = entryOf(text, spans.start[t], spans.end[t], h);
+        vecAt[t] = e * bagDim;
+        count += counts[e];
         if (bigrams && t > 0) {
-          // Word vector and bigram row added in one pass: one read-modify-write of acc.
-          const row = bigramFromHashes(prevHash, wv.bigramHash, buckets) * bagDim;
-          for (let d = 0; d < bagDim; d += 4) {
-            acc[d] += v[d] + table[row + d];
-            acc[d + 1] += v[d + 1] + table[row + d + 1];
-            acc[d + 2] += v[d + 2] + table[row + d + 2];
-            acc[d + 3] += v[d + 3] + table[row + d + 3];
-          }
+          rowAt[t] = bigramFromHashes(prevHash, h, buckets) * bagDim;
           count++;
         } else {
-          for (let d = 0; d < bagDim; d++) acc[d] += v[d];
+          rowAt[t] = -1;
         }
-        prevHash = wv.bigramHash;
+        prevHash = h;
       }
+      // A clear reuses the slots of words looked up earlier in this case; then each word is
+      // looked up again right before its add (a case with more distinct words than the
+      // cache holds, or one that filled it). The same path serves a bagDim not divisible by 8.
+      if (clears === clearsBefore && bagDim % 8 === 0) addTokens(out, off, n);
+      else addTokensOneByOne(out, off, text, spans);
       if (count > 0) {
         const s = 1 / Math.sqrt(count);
         for (let d = 0; d < bagDim; d++) out[off + d] *= s;
@@ -106,6 +238,24 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
     }
     return out;
   };
+}
+
+/** Open-addressing slots for n entries: a power of two at least twice n. */
+function slotCountFor(n: number): number {
+  let s = 16;
+  while (s < 2 * n) s *= 2;
+  return s;
+}
+
+/** Whether text[start, end), with ’ read as ', is the word. */
+function sameToken(word: string, text: string, start: number, end: number): boolean {
+  if (word.length !== end - start) return false;
+  for (let k = 0; k < word.length; k++) {
+    let c = text.charCodeAt(start + k);
+    if (c === 0x2019) c = 0x27;
+    if (c !== word.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 export async function loadClassifier(dir?: string, options: LoadOptions = {}): Promise<Classifier> {
