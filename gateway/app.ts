@@ -15,18 +15,17 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type pg from 'pg';
 import client from 'prom-client';
-import type { ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
 import type { PccConfig } from '../lib/config';
 import { PccError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import { INTENTS } from '../lib/taxonomy';
 import { parseTime, type CaseValue } from '../producers/real/jsonl';
 import { requireRole, type KeyStore, type Role } from './auth';
 import { errorHandler, HttpError, sendError } from './errors';
 import { openApiDocument } from './openapi';
-import { caseAudit, driftOverview, findPrediction, listAlerts, monitoringSummary } from './queries';
+import { caseAudit, driftOverview, findPrediction, iso, listAlerts, monitoringSummary, probabilityMap } from './queries';
 import type { Reply, ReplyListener } from './replies';
-import { AlertsQuery, BatchRequest, CaseInput, CASE_ID_PATTERN, DriftQuery, MAX_BATCH, SummaryQuery } from './schemas';
+import { AlertsQuery, BatchRequest, CaseInput, CASE_ID_PATTERN, ClassifyResponse, DriftQuery, MAX_BATCH, SummaryQuery } from './schemas';
 import type { SyntheticServiceDeps } from '../producers/synthetic/service';
 
 export interface ReadyCheck {
@@ -276,25 +275,26 @@ export function buildApp(deps: GatewayDeps) {
       throw err;
     }
     m.casesAccepted.inc({ route: '/v1/classify' });
-    let reply: Reply | null = await waiter.wait(g.classifyTimeoutMs);
-    if (!reply) {
-      // The prediction may have passed while the reply consumer was rebalancing; the sink has it.
-      const stored = await findPrediction(pool, c.case_id, 'real').catch(() => null);
-      if (stored) reply = { kind: 'prediction', value: { ...stored, probabilities: INTENTS.map((l) => stored.probabilities[l]), received_at: Date.parse(stored.received_at), predicted_at: Date.parse(stored.predicted_at), sla_due_at: stored.sla_due_at ? Date.parse(stored.sla_due_at) : null } };
-    }
-    if (!reply) {
-      m.classify.inc({ outcome: 'timeout' });
-      sendError(res, 504, 'PCC_HTTP_TIMEOUT', `no prediction within ${g.classifyTimeoutMs} ms; poll GET /v1/cases/${c.case_id}/prediction`, { case_id: c.case_id });
-      return;
-    }
-    if (reply.kind === 'dead_letter') {
+    const reply: Reply | null = await waiter.wait(g.classifyTimeoutMs);
+    if (reply?.kind === 'dead_letter') {
       m.classify.inc({ outcome: 'dead_letter' });
       const code = String(reply.value.reason_code);
       sendError(res, 422, 'PCC_HTTP_VALIDATION', `the processor refused the case (${code}): ${String(reply.value.reason)}`, { case_id: c.case_id, details: [{ path: '', code, message: String(reply.value.reason) }] });
       return;
     }
+    let answer = reply ? predictionToClassify(reply.value) : null;
+    if (!answer) {
+      // The prediction may have passed while the reply consumer was rebalancing; the sink has it.
+      const stored = await findPrediction(pool, c.case_id, 'real').catch(() => null);
+      if (stored) answer = classifyFields(stored);
+    }
+    if (!answer) {
+      m.classify.inc({ outcome: 'timeout' });
+      sendError(res, 504, 'PCC_HTTP_TIMEOUT', `no prediction within ${g.classifyTimeoutMs} ms; poll GET /v1/cases/${c.case_id}/prediction`, { case_id: c.case_id });
+      return;
+    }
     m.classify.inc({ outcome: 'prediction' });
-    res.json(predictionToClassify(reply.value));
+    res.json(answer);
   });
 
   // --- Reads ---
@@ -392,23 +392,27 @@ export function buildApp(deps: GatewayDeps) {
   return app;
 }
 
+type ClassifyAnswer = z.infer<typeof ClassifyResponse>;
+
+/** The /v1/classify answer's fields of a stored prediction (findPrediction), nothing more. */
+function classifyFields(p: ClassifyAnswer): ClassifyAnswer {
+  const { case_id, intent, is_privacy, confidence, probabilities, model_version, pii_found, warnings, sla_due_at, received_at, predicted_at } = p;
+  return { case_id, intent, is_privacy, confidence, probabilities, model_version, pii_found, warnings, sla_due_at, received_at, predicted_at };
+}
+
 /** A decoded Prediction record as the /v1/classify answer. */
-export function predictionToClassify(p: Record<string, unknown>) {
-  const probs = (p.probabilities as number[]) ?? [];
-  const probabilities: Record<string, number> = {};
-  INTENTS.forEach((l, i) => (probabilities[l] = Number(probs[i] ?? 0)));
-  const t = (v: unknown) => (v == null ? null : new Date(v as number | Date).toISOString());
+export function predictionToClassify(p: Record<string, unknown>): ClassifyAnswer {
   return {
     case_id: String(p.case_id),
-    intent: p.intent as string,
+    intent: p.intent as ClassifyAnswer['intent'],
     is_privacy: Boolean(p.is_privacy),
     confidence: Number(p.confidence),
-    probabilities,
+    probabilities: probabilityMap((p.probabilities as number[]) ?? []),
     model_version: String(p.model_version),
     pii_found: (p.pii_found as string[]) ?? [],
     warnings: (p.warnings as string[]) ?? [],
-    sla_due_at: t(p.sla_due_at),
-    received_at: t(p.received_at)!,
-    predicted_at: t(p.predicted_at)!,
+    sla_due_at: iso(p.sla_due_at),
+    received_at: iso(p.received_at)!,
+    predicted_at: iso(p.predicted_at)!,
   };
 }

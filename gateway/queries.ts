@@ -6,10 +6,11 @@
 import type pg from 'pg';
 import { INTENTS, SOURCES, type Source } from '../lib/taxonomy';
 
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | number | Date).toISOString());
+export const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | number | Date).toISOString());
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 
-function probabilityMap(probs: number[]): Record<string, number> {
+/** Calibrated probabilities, stored or on the wire in the taxonomy's order, keyed by label. */
+export function probabilityMap(probs: ArrayLike<number>): Record<string, number> {
   const out: Record<string, number> = {};
   INTENTS.forEach((label, i) => (out[label] = Number(probs[i] ?? 0)));
   return out;
