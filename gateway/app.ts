@@ -19,6 +19,7 @@ import type { z, ZodType } from 'zod';
 import type { PccConfig } from '../lib/config';
 import { PccError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { withTimeout } from '../lib/retry';
 import { parseTime, type CaseValue } from '../producers/real/jsonl';
 import { requireRole, type KeyStore, type Role } from './auth';
 import { errorHandler, HttpError, sendError } from './errors';
@@ -182,20 +183,14 @@ export function buildApp(deps: GatewayDeps) {
   // PCC_GATEWAY_PUBLISH_TIMEOUT_MS instead of a request that hangs. The send may still land:
   // resending with the same case_id is safe (the sink keeps one row per case id).
   async function publish(cases: CaseValue[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const sent = deps.publish(cases);
     sent.catch(() => undefined);
     try {
-      await Promise.race([
-        sent,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PccError('PCC_KAFKA_UNAVAILABLE', `Kafka did not acknowledge the cases within ${g.publishTimeoutMs} ms`)), g.publishTimeoutMs);
-        }),
-      ]);
+      await withTimeout(sent, g.publishTimeoutMs, () => {
+        throw new PccError('PCC_KAFKA_UNAVAILABLE', `Kafka did not acknowledge the cases within ${g.publishTimeoutMs} ms`);
+      });
     } catch (err) {
       throw err instanceof PccError ? err : new PccError('PCC_KAFKA_UNAVAILABLE', 'Kafka refused the cases', {}, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Codec } from '../lib/codec';
 import type { Logger } from '../lib/logger';
+import { withTimeout } from '../lib/retry';
 
 export type Reply =
   | { kind: 'prediction'; value: Record<string, unknown> }
@@ -84,9 +85,7 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
         },
       });
       // Until the group is joined a fast reply could be missed; /readyz says so meanwhile.
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([joinedP.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), joinTimeoutMs)))]);
-      clearTimeout(timer);
+      const timedOut = await withTimeout(joinedP.then(() => false), joinTimeoutMs, () => true);
       if (timedOut) log.warn('reply consumer has not joined its group yet; /v1/classify falls back to Postgres until it does', { wait_ms: joinTimeoutMs });
     },
     async stop() {
@@ -110,12 +109,9 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
       };
       return {
         async wait(timeoutMs: number) {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
           try {
-            return await Promise.race([settled, timeout]);
+            return await withTimeout(settled, timeoutMs, () => null);
           } finally {
-            clearTimeout(timer);
             remove();
           }
         },

@@ -11,6 +11,7 @@ import type client from 'prom-client';
 import type { Codec } from '../lib/codec';
 import type { PccConfig } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { withTimeout } from '../lib/retry';
 import { createCasePublisher } from '../producers/real/publisher';
 import { loadKeys, type KeyStore } from './auth';
 import { buildApp, type ReadyCheck } from './app';
@@ -37,7 +38,9 @@ export interface StartGatewayDeps {
 async function timed(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<ReadyCheck> {
   const start = Date.now();
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref())]);
+    await withTimeout(fn(), timeoutMs, () => {
+      throw new Error(`no answer in ${timeoutMs} ms`);
+    });
     return { ok: true, ms: Date.now() - start };
   } catch (err) {
     return { ok: false, ms: Date.now() - start, error: ((err as Error).message ?? 'error').slice(0, 200) };
@@ -139,7 +142,7 @@ export async function startGateway(deps: StartGatewayDeps): Promise<GatewayServe
       const inflight = [...(app.locals.inflight as Set<Promise<void>>)];
       if (inflight.length) {
         log.info('waiting for synthetic generations to finish', { batches: inflight.length });
-        await Promise.race([Promise.all(inflight), new Promise((r) => setTimeout(r, config.shutdownTimeoutMs / 2).unref())]);
+        await withTimeout(Promise.all(inflight), config.shutdownTimeoutMs / 2, () => undefined);
       }
       await replies.stop().catch(() => undefined);
       await publisher.close().catch(() => undefined);

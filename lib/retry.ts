@@ -54,3 +54,25 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Pa
     }
   }
 }
+
+/**
+ * Settles as `p` does, or as `onTimeout()` does (its value, or what it throws) when `ms` pass
+ * first. The timer is cleared either way; `p` itself is not cancelled.
+ */
+export async function withTimeout<T, U>(p: Promise<T>, ms: number, onTimeout: () => U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<U>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (err) {
+        reject(err);
+      }
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
