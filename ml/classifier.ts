@@ -55,7 +55,11 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
   if (bagDim % 4 !== 0) throw new Error(`bagDim must be a multiple of 4, got ${bagDim}`);
   if (!(wordCacheSize >= 1)) throw new Error(`wordCacheSize must be at least 1, got ${wordCacheSize}`);
   const cacheSize = Math.floor(wordCacheSize);
-  const table = weights.table;
+  // Rows are read from the int8 table the artifact stores: Math.fround(q * scale) is exactly the
+  // float table's value, and a row is one cache line instead of four (bigram rows are random
+  // reads across the whole table).
+  if (!weights.quantized) throw new Error('createBagBuilder needs the int8 table of decoded weights (decodeWeights)');
+  const { q, scales } = weights.quantized;
   const bigrams = settings.wordBigrams;
   const buckets = settings.buckets;
   const maxTokens = settings.maxTokens;
@@ -120,7 +124,8 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
     vectors.fill(0, base, base + bagDim);
     for (const id of ids) {
       const row = id * bagDim;
-      for (let d = 0; d < bagDim; d++) vectors[base + d] += table[row + d];
+      const sc = scales[id];
+      for (let d = 0; d < bagDim; d++) vectors[base + d] += Math.fround(q[row + d] * sc);
     }
     words[e] = word;
     hashes[e] = h;
@@ -132,6 +137,7 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
   // Per case: each token's vector offset and bigram row offset (-1 for none), then the adds.
   let vecAt = new Int32Array(Math.min(maxTokens, 1024));
   let rowAt = new Int32Array(vecAt.length);
+  let rowScale = new Float64Array(vecAt.length);
 
   /**
    * bag[d] = sum over tokens of (vector[d] + bigram row[d]), rounded to float32 after each
@@ -155,14 +161,15 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
         const r = rowAt[t];
         if (r >= 0) {
           const rb = r + b;
-          a0 = Math.fround(a0 + (v[vb] + table[rb]));
-          a1 = Math.fround(a1 + (v[vb + 1] + table[rb + 1]));
-          a2 = Math.fround(a2 + (v[vb + 2] + table[rb + 2]));
-          a3 = Math.fround(a3 + (v[vb + 3] + table[rb + 3]));
-          a4 = Math.fround(a4 + (v[vb + 4] + table[rb + 4]));
-          a5 = Math.fround(a5 + (v[vb + 5] + table[rb + 5]));
-          a6 = Math.fround(a6 + (v[vb + 6] + table[rb + 6]));
-          a7 = Math.fround(a7 + (v[vb + 7] + table[rb + 7]));
+          const s = rowScale[t];
+          a0 = Math.fround(a0 + (v[vb] + Math.fround(q[rb] * s)));
+          a1 = Math.fround(a1 + (v[vb + 1] + Math.fround(q[rb + 1] * s)));
+          a2 = Math.fround(a2 + (v[vb + 2] + Math.fround(q[rb + 2] * s)));
+          a3 = Math.fround(a3 + (v[vb + 3] + Math.fround(q[rb + 3] * s)));
+          a4 = Math.fround(a4 + (v[vb + 4] + Math.fround(q[rb + 4] * s)));
+          a5 = Math.fround(a5 + (v[vb + 5] + Math.fround(q[rb + 5] * s)));
+          a6 = Math.fround(a6 + (v[vb + 6] + Math.fround(q[rb + 6] * s)));
+          a7 = Math.fround(a7 + (v[vb + 7] + Math.fround(q[rb + 7] * s)));
         } else {
           a0 = Math.fround(a0 + v[vb]);
           a1 = Math.fround(a1 + v[vb + 1]);
@@ -192,7 +199,8 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
       const v = vectors;
       const r = rowAt[t];
       if (r >= 0) {
-        for (let d = 0; d < bagDim; d++) out[off + d] += v[vb + d] + table[r + d];
+        const sc = rowScale[t];
+        for (let d = 0; d < bagDim; d++) out[off + d] += v[vb + d] + Math.fround(q[r + d] * sc);
       } else {
         for (let d = 0; d < bagDim; d++) out[off + d] += v[vb + d];
       }
@@ -209,6 +217,7 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
       if (n > vecAt.length) {
         vecAt = new Int32Array(n);
         rowAt = new Int32Array(n);
+        rowScale = new Float64Array(n);
       }
       const clearsBefore = clears;
       let count = 0;
@@ -219,7 +228,9 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
         vecAt[t] = e * bagDim;
         count += counts[e];
         if (bigrams && t > 0) {
-          rowAt[t] = bigramFromHashes(prevHash, h, buckets) * bagDim;
+          const row = bigramFromHashes(prevHash, h, buckets);
+          rowAt[t] = row * bagDim;
+          rowScale[t] = scales[row];
           count++;
         } else {
           rowAt[t] = -1;

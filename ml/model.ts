@@ -29,6 +29,12 @@ export interface ModelWeights {
   /** [embeddingDim x numLabels] */
   w2: Float32Array;
   b2: Float32Array;
+  /**
+   * The table as stored: int8 rows and one scale per row, table[i] === Math.fround(q[i] *
+   * scales[row]) exactly. Set by decodeWeights; inference reads rows from it (a row is one cache
+   * line instead of four) and gets the same floats.
+   */
+  quantized?: { q: Int8Array; scales: Float32Array };
 }
 
 /** Gaussian draw from a seeded Rng (Box-Muller); initialisation must repeat for a seed. */
@@ -157,15 +163,27 @@ export function decodeWeights(buf: Buffer): ModelWeights {
   const q = new Int8Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + buckets * bagDim));
   off += buckets * bagDim;
   off += (4 - (off % 4)) % 4;
-  const table = new Float32Array(buckets * bagDim);
-  for (let r = 0; r < buckets; r++) {
-    const s = scales[r];
-    for (let d = 0; d < bagDim; d++) table[r * bagDim + d] = q[r * bagDim + d] * s;
-  }
   const w1 = f32(bagDim * embeddingDim);
   const b1 = f32(embeddingDim);
   const w2 = f32(embeddingDim * numLabels);
   const b2 = f32(numLabels);
   if (off !== buf.length) throw new Error(`weight file size mismatch: read ${off} of ${buf.length} bytes`);
-  return { shape: header.shape, table, w1, b1, w2, b2 };
+  const weights = { shape: header.shape, w1, b1, w2, b2, quantized: { q, scales } } as ModelWeights;
+  // The float table is built on first use only: inference reads the int8 rows, and a serving
+  // process saves its 32 MB (2^17 x 64 floats).
+  let table: Float32Array | undefined;
+  Object.defineProperty(weights, 'table', {
+    enumerable: true,
+    get: (): Float32Array => {
+      if (!table) {
+        table = new Float32Array(buckets * bagDim);
+        for (let r = 0; r < buckets; r++) {
+          const s = scales[r];
+          for (let d = 0; d < bagDim; d++) table[r * bagDim + d] = q[r * bagDim + d] * s;
+        }
+      }
+      return table;
+    },
+  });
+  return weights;
 }
