@@ -20,6 +20,7 @@ export interface ClassifyResult {
   confidence: number;
   /** Calibrated, one per label in INTENTS order; sums to 1. */
   probabilities: number[];
+  /** A view into the batch's embedding buffer (all results of a batch share it); read-only by convention. */
   embedding: Float32Array;
 }
 
@@ -302,16 +303,15 @@ export async function loadClassifier(dir?: string, options: LoadOptions = {}): P
       const emb = embT.dataSync() as Float32Array;
       tf.dispose([embT, logitsT]);
       const probs = new Float32Array(numLabels);
-      const out: ClassifyResult[] = [];
+      const out: ClassifyResult[] = new Array(items.length);
       for (let i = 0; i < items.length; i++) {
         softmaxInto(logits, i * numLabels, numLabels, temperature, probs, 0);
         const k = decideIndex(probs, 0, rule);
-        out.push({
-          intent: INTENTS[k],
-          confidence: probs[k],
-          probabilities: Array.from(probs),
-          embedding: emb.slice(i * embeddingDim, (i + 1) * embeddingDim),
-        });
+        // A plain loop: Array.from on a typed array goes through the iterator protocol.
+        const p = new Array<number>(numLabels);
+        for (let j = 0; j < numLabels; j++) p[j] = probs[j];
+        // A view into the batch's embedding buffer, not a copy per case.
+        out[i] = { intent: INTENTS[k], confidence: probs[k], probabilities: p, embedding: emb.subarray(i * embeddingDim, (i + 1) * embeddingDim) };
       }
       return out;
     },

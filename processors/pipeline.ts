@@ -95,6 +95,14 @@ const MAX_RAW_PAYLOAD_BYTES = 64 * 1024;
 const MAX_DLQ_BODY_CHARS = 10_000;
 const EXCERPT_CHARS = 280;
 
+/** A plain array of the values (the Avro writer wants one); a loop, as Array.from on a typed array is slow. */
+function toNumberArray(a: ArrayLike<number>): number[] {
+  if (Array.isArray(a)) return a;
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
 function hr(): number {
   return performance.now();
 }
@@ -184,8 +192,8 @@ export async function processBatch(records: InputRecord[], deps: PipelineDeps): 
       intent: r.intent,
       is_privacy: privacy,
       confidence: r.confidence,
-      probabilities: Array.isArray(r.probabilities) ? r.probabilities : Array.from(r.probabilities),
-      embedding: Array.isArray(r.embedding) ? r.embedding : Array.from(r.embedding),
+      probabilities: toNumberArray(r.probabilities),
+      embedding: toNumberArray(r.embedding),
       model_version: deps.classifier.version,
       redacted_excerpt: excerpt(redacted.text, EXCERPT_CHARS),
       pii_found: redacted.found,

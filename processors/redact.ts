@@ -186,12 +186,35 @@ export function redact(input: string): Redaction {
   return { text, found, counts };
 }
 
+/** Whether a UTF-16 code unit is white space as the regex \s and String.prototype.trim read it. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * The first `limit` characters of text.replace(/\s+/g, ' ').trim(), in one pass that copies
+ * whole words and stops as soon as it has them (the excerpt of a long text needs only its start).
+ */
+function flattenPrefix(text: string, limit: number): string {
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  while (i < n && out.length < limit) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(text.charCodeAt(i))) i++;
+    out += out.length === 0 ? text.slice(start, i) : ` ${text.slice(start, i)}`;
+  }
+  return out.length > limit ? out.slice(0, limit) : out;
+}
+
 /** The start of a redacted text for storage, cut at a word boundary where one is near. */
 export function excerpt(redactedText: string, maxChars = 280): string {
-  // Only the first maxChars + 1 characters of the flattened text matter; flattening a prefix
-  // gives the same ones whenever the prefix is still long enough once flattened.
-  const prefix = redactedText.length > 4 * maxChars ? redactedText.slice(0, 3 * maxChars).replace(/\s+/g, ' ').trimStart() : '';
-  const flat = prefix.length > maxChars + 1 ? prefix : redactedText.replace(/\s+/g, ' ').trim();
+  // Only the first maxChars + 1 characters of the flattened text decide the result.
+  const flat = flattenPrefix(redactedText, maxChars + 1);
   if (flat.length <= maxChars) return flat;
   const cut = flat.lastIndexOf(' ', maxChars);
   return `${flat.slice(0, cut > maxChars * 0.6 ? cut : maxChars)}…`;

@@ -81,4 +81,27 @@ describe('redact', () => {
     ];
     for (const t of texts) for (const n of [10, 50, 280]) expect(excerpt(t, n)).to.equal(flatAll(t, n));
   });
+
+  it('gives the excerpt of the regex definition for random texts of words and every kind of white space', () => {
+    const flatAll = (t: string, n: number) => {
+      const flat = t.replace(/\s+/g, ' ').trim();
+      if (flat.length <= n) return flat;
+      const cut = flat.lastIndexOf(' ', n);
+      return `${flat.slice(0, cut > n * 0.6 ? cut : n)}…`;
+    };
+    // Every code unit \s matches, and neighbours that it does not.
+    const spaces = ' \t\n\v\f\r\u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+    const others = 'ab\u0085\u180e\u200b\u00a1\u2060x.\u1fff';
+    let seed = 12345;
+    const rnd = (k: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    for (let t = 0; t < 2000; t++) {
+      let s = '';
+      const len = rnd(700);
+      for (let i = 0; i < len; i++) s += rnd(4) === 0 ? spaces[rnd(spaces.length)] : others[rnd(others.length)];
+      for (const n of [1, 10, 50, 280]) expect(excerpt(s, n), JSON.stringify(s)).to.equal(flatAll(s, n));
+    }
+  });
 });
