@@ -12,12 +12,21 @@ export interface GoldenCase {
   body: string;
 }
 
-const DATA_FILES = ['data/devset/devset.jsonl', 'data/samples/real-cases.jsonl', 'data/train/handwritten.jsonl'];
+/**
+ * The files and how many of their lines the pinned digests were computed over: the data files
+ * grow (hand-written training cases are added for new models), the golden corpus does not.
+ */
+const DATA_FILES: [string, number][] = [
+  ['data/devset/devset.jsonl', 615],
+  ['data/samples/real-cases.jsonl', 60],
+  ['data/train/handwritten.jsonl', 1754],
+];
 
-function readJsonl(file: string): GoldenCase[] {
+function readJsonl([file, maxLines]: [string, number]): GoldenCase[] {
   const text = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', file), 'utf8');
   const out: GoldenCase[] = [];
   for (const line of text.split(/\r?\n/)) {
+    if (out.length >= maxLines) break;
     if (!line.trim()) continue;
     const o = JSON.parse(line) as { subject?: unknown; text?: unknown; body?: unknown };
     const body = typeof o.text === 'string' ? o.text : typeof o.body === 'string' ? o.body : '';
