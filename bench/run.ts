@@ -279,7 +279,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
       node: process.version,
       shared_with: 'Kafka broker, schema registry and Postgres run on the same machine',
     },
-    config: { quick: opts.quick, soak: opts.soak, partitions: opts.partitions, predictions_max_message_bytes: opts.predictionsMaxMessageBytes ?? 'broker default', producer_batch: PRODUCE_BATCH, producer: 'kafkajs idempotent, acks=all, 1 request in flight', latency_seconds: opts.latencySeconds, processors: opts.processors ?? 1, processor_max_batch: stack.config.processor.maxBatch, skipped: [...opts.skip] },
+    config: { quick: opts.quick, soak: opts.soak, partitions: opts.partitions, predictions_max_message_bytes: opts.predictionsMaxMessageBytes ?? 'broker default', producer_batch: PRODUCE_BATCH, producer: 'kafkajs idempotent, acks=all, 1 request in flight', latency_seconds: opts.latencySeconds, processors: opts.processors ?? 1, processor_max_batch: stack.config.processor.maxBatch, kafka_fast_produce: stack.config.kafka.fastProduce, skipped: [...opts.skip] },
     case_body_bytes: bodyBytes,
     case_value_bytes: valueBytes,
     e2e_cases_per_s: e2e,

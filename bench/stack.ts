@@ -87,7 +87,7 @@ export class BenchStack {
       PCC_SINK_GROUP: `${id}-sink`,
       PCC_DRIFT_GROUP: `${id}-drift`,
       ...(opts.modelDir ? { PCC_MODEL_DIR: path.resolve(opts.modelDir) } : {}),
-      ...pick(['PCC_KAFKA_BROKERS', 'PCC_REGISTRY_URL', 'PCC_PROCESSOR_MAX_BATCH']),
+      ...pick(['PCC_KAFKA_BROKERS', 'PCC_REGISTRY_URL', 'PCC_PROCESSOR_MAX_BATCH', 'PCC_KAFKA_FAST_PRODUCE']),
     };
     this.config = loadConfig(this.env);
     this.extraTopics = { ceilingIn: `${id}.ceiling.in`, ceilingOut: `${id}.ceiling.out`, naiveCases: `${id}.naive.cases` };

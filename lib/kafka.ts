@@ -4,6 +4,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
 import type { PccConfig } from './config';
+import { installKafkajsFastPath } from './kafkajs-fastpath';
 import type { Logger } from './logger';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -22,6 +23,11 @@ export interface CreateKafkaOptions {
 
 export function createKafka({ config, logger, clientId }: CreateKafkaOptions): Kafka {
   const log = logger.child({ component: 'kafkajs' });
+  // The fast path is installed once per process, by the first client that asks for it.
+  if (config.kafka.fastProduce !== false) {
+    const fastPath = installKafkajsFastPath();
+    if (!fastPath.active) log.debug('kafkajs produce fast path not active', { reason: fastPath.reason });
+  }
   return new Kafka({
     clientId: clientId ?? config.kafka.clientId,
     brokers: [...config.kafka.brokers],
