@@ -2,8 +2,8 @@
  * The Kafka ceiling's worker, run as its own process like the processor: a kafkajs consumer
  * that does no work but produce each fetched batch, unchanged, to another topic. Same consumer
  * settings as processors/index.ts (batch fetch, 2 MB per partition, 250 ms max wait) and the same
- * producer settings as the case publisher (idempotent, acks=all), without transactions or
- * decoding, so its rate is what the broker and kafkajs allow on this machine.
+ * producer settings as the case publisher (idempotent, acks=all), the processor's 512 KB
+ * requests, without transactions or decoding, so its rate is what the broker and kafkajs allow on this machine.
  *
  * Environment: BENCH_IN, BENCH_OUT, BENCH_GROUP, and PCC_KAFKA_BROKERS. Prints "ready" when it
  * has joined its group; stops on SIGTERM.
@@ -11,6 +11,7 @@
 import { loadConfig } from '../lib/config';
 import { createKafka, createProducer } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
+import { chunkBySize, MAX_SEND_BYTES } from '../processors';
 
 async function main(): Promise<void> {
   const input = process.env.BENCH_IN;
@@ -30,7 +31,11 @@ async function main(): Promise<void> {
     partitionsConsumedConcurrently: 1,
     eachBatch: async ({ batch }) => {
       if (batch.messages.length === 0) return;
-      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+      // In requests of at most 512 KB, as the processor sends: a fetched batch can hold up to 2 MB
+      // per partition, and one produce request of it is refused as MESSAGE_TOO_LARGE.
+      for (const chunk of chunkBySize(batch.messages, MAX_SEND_BYTES)) {
+        await producer.send({ topic: output, acks: -1, messages: chunk.map((m) => ({ key: m.key, value: m.value })) });
+      }
     },
   });
   const stop = async () => {

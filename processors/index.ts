@@ -22,7 +22,7 @@ import type { Source } from '../lib/taxonomy';
 import { processBatch, STAGES, type Classifier, type InputRecord } from './pipeline';
 
 /** Largest sum of value bytes sent in one produce request (the broker allows 1 MB per batch by default). */
-const MAX_SEND_BYTES = 512 * 1024;
+export const MAX_SEND_BYTES = 512 * 1024;
 
 export function chunkBySize<T extends { value: Buffer | null }>(messages: T[], maxBytes: number): T[][] {
   const out: T[][] = [];
