@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { excerpt, ibanValid, luhnValid, redact } from '../../../processors/redact';
 
+
+/** The excerpt as first defined: flatten all white space with a regex, then cut. */
+function flatAll(t: string, n: number): string {
+  const flat = t.replace(/\s+/g, ' ').trim();
+  if (flat.length <= n) return flat;
+  const cut = flat.lastIndexOf(' ', n);
+  return `${flat.slice(0, cut > n * 0.6 ? cut : n)}…`;
+}
+
 describe('redact', () => {
   it('replaces e-mail addresses, including obfuscated ones', () => {
     const r = redact('Write to jane.doe@example.com or john (at) example.org please');
@@ -69,12 +78,6 @@ describe('redact', () => {
   });
 
   it('flattens only as much of a long text as the excerpt needs, with the same result', () => {
-    const flatAll = (t: string, n: number) => {
-      const flat = t.replace(/\s+/g, ' ').trim();
-      if (flat.length <= n) return flat;
-      const cut = flat.lastIndexOf(' ', n);
-      return `${flat.slice(0, cut > n * 0.6 ? cut : n)}…`;
-    };
     const texts = [
       'x'.repeat(300) + ' '.repeat(2000), ' \n '.repeat(400) + 'word '.repeat(300), 'a '.repeat(141) + '\n\n\n' + 'b'.repeat(2000),
       'lorem ipsum dolor '.repeat(100), `${'y'.repeat(279)}  \t z ${'q'.repeat(1200)}`,
@@ -83,12 +86,6 @@ describe('redact', () => {
   });
 
   it('gives the excerpt of the regex definition for random texts of words and every kind of white space', () => {
-    const flatAll = (t: string, n: number) => {
-      const flat = t.replace(/\s+/g, ' ').trim();
-      if (flat.length <= n) return flat;
-      const cut = flat.lastIndexOf(' ', n);
-      return `${flat.slice(0, cut > n * 0.6 ? cut : n)}…`;
-    };
     // Every code unit \s matches, and neighbours that it does not.
     const spaces = ' \t\n\v\f\r\u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
     const others = 'ab\u0085\u180e\u200b\u00a1\u2060x.\u1fff';
