@@ -36,7 +36,7 @@ import { DEFAULT_FEATURE_SETTINGS, featureIds, type FeatureSettings } from './fe
 import { hashRows, labelIndex, nearDuplicateIndices, readLabelledJsonl, rowsFromTemplateCases, type LabelledRow } from './data';
 import { bagInto, createInitialWeights, decodeWeights, denseForward, encodeWeights, softmaxInto, type ModelShape, type ModelWeights } from './model';
 
-export const DEFAULT_MODEL_VERSION = 'pcc-intent-1.2.0';
+export const DEFAULT_MODEL_VERSION = 'pcc-intent-1.3.0';
 
 export interface TrainOptions {
   seed: number;
