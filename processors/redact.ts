@@ -77,7 +77,13 @@ function looksLikeDateOrTime(s: string): boolean {
 }
 
 const EMAIL_LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
-const WHITESPACE = /\s/;
+
+/** Whether a UTF-16 code unit is white space as the regex \s and String.prototype.trim read it. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
 
 function nextSeparator(s: string, from: number): number {
   let best = -1;
@@ -102,7 +108,7 @@ function replaceEmails(text: string, onMatch: () => void): string {
     const sep = nextSeparator(text, from);
     if (sep < 0) break;
     let start = sep;
-    while (start > from && WHITESPACE.test(text[start - 1])) start--;
+    while (start > from && isSpace(text.charCodeAt(start - 1))) start--;
     while (start > from && EMAIL_LOCAL_CHAR.test(text[start - 1])) start--;
     EMAIL.lastIndex = start;
     const m = EMAIL.exec(text);
@@ -184,13 +190,6 @@ export function redact(input: string): Redaction {
   }
   const found = (Object.keys(counts) as PiiKind[]).sort();
   return { text, found, counts };
-}
-
-/** Whether a UTF-16 code unit is white space as the regex \s and String.prototype.trim read it. */
-function isSpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
