@@ -19,10 +19,22 @@ import { PccError } from '../lib/errors';
 import { createProducer } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Source } from '../lib/taxonomy';
-import { processBatch, STAGES, type Classifier, type InputRecord } from './pipeline';
+import { processBatch, STAGES, type BatchOutcome, type Classifier, type InputRecord } from './pipeline';
 
 /** Largest sum of value bytes sent in one produce request (the broker allows 1 MB per batch by default). */
 export const MAX_SEND_BYTES = 512 * 1024;
+
+/**
+ * Cases computed between two yields to the event loop while a slice is prepared: large enough
+ * that the model runs on real batches, small enough that the previous slice's transaction
+ * round trips are not held up behind a whole slice of computation.
+ */
+export const COMPUTE_CHUNK = 500;
+
+/** Lets pending I/O callbacks (broker responses) run before the next chunk of computation. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export function chunkBySize<T extends { value: Buffer | null }>(messages: T[], maxBytes: number): T[][] {
   const out: T[][] = [];
@@ -117,35 +129,75 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   // A fetch can hold thousands of cases per partition. They go through in transactions of at most
   // PCC_PROCESSOR_MAX_BATCH cases, each committing its own offsets: a backlog then never becomes
   // one oversized transaction, and memory stays bounded by the cap rather than by the fetch.
+  //
+  // The slices are pipelined: while slice k's transaction waits on the broker (begin, produce,
+  // offsets, commit: several round trips), slice k+1 is decoded and classified. Its computation
+  // yields to the event loop every COMPUTE_CHUNK cases so that those round trips advance. Slice
+  // k+1's transaction begins only after slice k's commit has succeeded, so the order of
+  // predictions, the offsets and exactly once are those of the serial loop; if slice k fails,
+  // slice k+1's results (pure values, nothing sent) are dropped and both are fetched again.
   async function onBatch({ batch, isRunning, isStale, heartbeat, resolveOffset }: EachBatchPayload): Promise<void> {
     const max = Math.max(1, config.processor.maxBatch);
-    for (let i = 0; i < batch.messages.length; i += max) {
-      if (!isRunning() || isStale()) return;
-      const slice = batch.messages.slice(i, i + max);
-      await processSlice(batch, slice, heartbeat);
-      // Only moves the fetch position; the offsets were committed by the slice's transaction.
-      resolveOffset(slice[slice.length - 1].offset);
-      await heartbeat();
+    let committing: Promise<void> | undefined;
+    try {
+      for (let i = 0; i < batch.messages.length; i += max) {
+        if (!isRunning() || isStale()) break;
+        const slice = batch.messages.slice(i, i + max);
+        const prepared = await prepareSlice(batch, slice);
+        if (committing) await committing;
+        committing = undefined;
+        if (!isRunning() || isStale()) break;
+        committing = commitSlice(batch, slice, prepared).then(async () => {
+          // Only moves the fetch position; the offsets were committed by the slice's transaction.
+          resolveOffset(slice[slice.length - 1].offset);
+          await heartbeat();
+        });
+        // Handled here so that a failure while the next slice computes is not an unhandled
+        // rejection; the await above (or below) still throws it.
+        committing.catch(() => undefined);
+      }
+    } finally {
+      if (committing) await committing;
     }
   }
 
-  async function processSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages'], heartbeat: () => Promise<void>): Promise<void> {
-    if (messages.length === 0) return;
-    const started = performance.now();
-    const records: InputRecord[] = messages.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
-    const outcome = await processBatch(records, {
-      decode: (buf, expected) => codec.decode(buf, expected),
-      classifier,
-      limits: config.processor,
-      topics: routes,
-      now,
-    });
-    const tp = performance.now();
-    const predictionMessages = outcome.predictions.map((p) => ({ key: p.case_id, value: encodePrediction!(p) }));
-    const dlqMessages = outcome.deadLetters.map((d) => ({ key: d.case_id, value: encodeDeadLetter!(d) }));
-    outcome.stageMs.produce += performance.now() - tp;
-    await heartbeat();
+  interface PreparedSlice {
+    outcome: BatchOutcome;
+    predictionMessages: { key: string; value: Buffer }[];
+    dlqMessages: { key: string | null; value: Buffer }[];
+    started: number;
+  }
 
+  /** The pure part of a slice (decode to encoded values), in chunks that let I/O run between them. */
+  async function prepareSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages']): Promise<PreparedSlice> {
+    const started = performance.now();
+    const outcome: BatchOutcome = { predictions: [], deadLetters: [], stageMs: { decode: 0, validate: 0, redact: 0, classify: 0, produce: 0 } };
+    const predictionMessages: PreparedSlice['predictionMessages'] = [];
+    const dlqMessages: PreparedSlice['dlqMessages'] = [];
+    for (let i = 0; i < messages.length; i += COMPUTE_CHUNK) {
+      if (i > 0) await yieldToIo();
+      const part = messages.slice(i, i + COMPUTE_CHUNK);
+      const records: InputRecord[] = part.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
+      const o = await processBatch(records, {
+        decode: (buf, expected) => codec.decode(buf, expected),
+        classifier,
+        limits: config.processor,
+        topics: routes,
+        now,
+      });
+      const tp = performance.now();
+      for (const p of o.predictions) predictionMessages.push({ key: p.case_id, value: encodePrediction!(p) });
+      for (const d of o.deadLetters) dlqMessages.push({ key: d.case_id, value: encodeDeadLetter!(d) });
+      o.stageMs.produce += performance.now() - tp;
+      for (const p of o.predictions) outcome.predictions.push(p);
+      for (const d of o.deadLetters) outcome.deadLetters.push(d);
+      for (const st of STAGES) outcome.stageMs[st] += o.stageMs[st];
+    }
+    return { outcome, predictionMessages, dlqMessages, started };
+  }
+
+  async function commitSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages'], prepared: PreparedSlice): Promise<void> {
+    const { outcome, predictionMessages, dlqMessages, started } = prepared;
     if (producerNeedsReset) await resetProducer();
     let txn: Transaction;
     try {

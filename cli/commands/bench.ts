@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultOutDir, PHASES, runBench } from '../../bench/run';
@@ -33,7 +34,8 @@ own topics, consumer groups and database pcc_bench_<timestamp> (all removed at t
   --profile DIR       run the processor and the sink under --cpu-prof; profiles go to DIR
                       (open them in Chrome DevTools); CPU figures are then a little higher
   --processors P      processor instances in the pipeline phase, one consumer group, as the
-                      processor scales out (default 1); processor CPU is their sum, peak RSS
+                      processor scales out (default: one per core, at most --partitions; a
+                      processor is one Node.js thread); processor CPU is their sum, peak RSS
                       the largest instance's
 
 Writes <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md, and prints the summary.
@@ -56,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
         out: { type: 'string' },
         'predictions-max-message-bytes': { type: 'string' },
         profile: { type: 'string' },
-        processors: { type: 'string', default: '1' },
+        processors: { type: 'string' },
       },
       strict: true,
     }));
@@ -76,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   if (quick && soak) problems.push('--quick and --soak do not go together');
   const cases = int('cases', values.cases, soak ? 1_000_000 : quick ? 20_000 : 200_000, 1_000, 5_000_000);
   const partitions = int('partitions', values.partitions, 6, 1, 64);
-  const processors = int('processors', values.processors, 1, 1, 16);
+  const processors = int('processors', values.processors, Math.max(1, Math.min(os.availableParallelism(), partitions, 16)), 1, 16);
   if (processors > partitions) problems.push(`--processors ${processors} is more than --partitions ${partitions}: the extra instances would get no partition`);
   const latencySeconds = int('latency-seconds', values['latency-seconds'], quick ? 10 : 20, 2, 600);
   const naiveCases = int('naive-cases', values['naive-cases'], quick ? 5_000 : 20_000, 100, 5_000_000);
