@@ -205,57 +205,36 @@ export function createTokenScanner(): (normalised: string, maxTokens: number) =>
     const n = text.length;
     let count = 0;
     let i = 0;
-    // Class and width (in code units) of the code point at i, as the /u regex reads it:
-    // a valid surrogate pair is one astral code point, a lone surrogate is its own (no class).
-    let cls = 0;
-    let width = 1;
-    const at = (j: number): void => {
-      const c = text.charCodeAt(j);
-      if (c >= 0xd800 && c <= 0xdbff && j + 1 < n) {
-        const d = text.charCodeAt(j + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          cls = astralClass(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
-          width = 2;
-          return;
-        }
-      }
-      cls = bmpClass(c);
-      width = 1;
-    };
+    // k is classAt(text, i): the class bits of the code point at i and its width in code units.
     while (i < n && count < maxTokens) {
-      at(i);
-      if ((cls & CLASS_LN) === 0) {
-        i += width;
+      let k = classAt(text, i, n);
+      if ((k & CLASS_LN) === 0) {
+        i += k >> WIDTH_SHIFT;
         continue;
       }
       const start = i;
       let h = SEED_BIGRAM >>> 0;
       do {
-        for (let k = 0; k < width; k++) {
-          h ^= text.charCodeAt(i + k);
-          h = Math.imul(h, FNV_PRIME);
-        }
-        i += width;
+        h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+        if (k >> WIDTH_SHIFT === 2) h = Math.imul(h ^ text.charCodeAt(i + 1), FNV_PRIME);
+        i += k >> WIDTH_SHIFT;
         if (i >= n) break;
-        at(i);
-      } while ((cls & CLASS_LN) !== 0);
+        k = classAt(text, i, n);
+      } while ((k & CLASS_LN) !== 0);
       if (i + 1 < n) {
         const q = text.charCodeAt(i);
         if (q === APOSTROPHE || q === RIGHT_QUOTE) {
-          at(i + 1);
-          if ((cls & CLASS_L) !== 0) {
-            h ^= APOSTROPHE;
-            h = Math.imul(h, FNV_PRIME);
+          k = classAt(text, i + 1, n);
+          if ((k & CLASS_L) !== 0) {
+            h = Math.imul(h ^ APOSTROPHE, FNV_PRIME);
             i++;
             do {
-              for (let k = 0; k < width; k++) {
-                h ^= text.charCodeAt(i + k);
-                h = Math.imul(h, FNV_PRIME);
-              }
-              i += width;
+              h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+              if (k >> WIDTH_SHIFT === 2) h = Math.imul(h ^ text.charCodeAt(i + 1), FNV_PRIME);
+              i += k >> WIDTH_SHIFT;
               if (i >= n) break;
-              at(i);
-            } while ((cls & CLASS_L) !== 0);
+              k = classAt(text, i, n);
+            } while ((k & CLASS_L) !== 0);
           }
         }
       }
@@ -268,6 +247,24 @@ export function createTokenScanner(): (normalised: string, maxTokens: number) =>
     spans.count = count;
     return spans;
   };
+}
+
+const WIDTH_SHIFT = 8;
+const WIDTH_1 = 1 << WIDTH_SHIFT;
+const WIDTH_2 = 2 << WIDTH_SHIFT;
+
+/**
+ * The class bits of the code point at j, as the /u regex reads it, plus its width in code units
+ * shifted by WIDTH_SHIFT: a valid surrogate pair is one astral code point (width 2), a lone
+ * surrogate is its own code point with no class. A pure function of its arguments, so the
+ * scanner keeps its state in locals (a closure writing captured variables was most of its time).
+ */
+function classAt(text: string, j: number, n: number): number {
+  const c = text.charCodeAt(j);
+  if (c < 0xd800 || c > 0xdbff || j + 1 >= n) return bmpClass(c) | WIDTH_1;
+  const d = text.charCodeAt(j + 1);
+  if (d < 0xdc00 || d > 0xdfff) return bmpClass(c) | WIDTH_1;
+  return astralClass(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) | WIDTH_2;
 }
 
 /** The token string of a span: the text with a right single quote read as an apostrophe. */
