@@ -6,6 +6,7 @@
 import { INTENTS, type Intent } from '../lib/taxonomy';
 import { readArtifact, resolveModelDir } from './artifact';
 import { initBackend, tf, type BackendName } from './backend';
+import { createBagKernel } from './bag-kernel';
 import { decideIndex, type DecisionRule } from './decision';
 import { bigramFromHashes, caseText, createTokenScanner, normaliseText, tokenAt, wordFeatureIds, type FeatureSettings, type TokenSpans } from './features';
 import { denseForward, softmaxInto, type DenseVars, type ModelWeights } from './model';
@@ -37,6 +38,8 @@ export interface LoadOptions {
   backend?: BackendName;
   /** Bound on the per-word vector cache (entries). */
   wordCacheSize?: number;
+  /** Sum the bags with the WebAssembly SIMD kernel (default true; false: the JavaScript loop, same bits). */
+  bagKernel?: boolean;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface LoadOptions {
  * per-word Map version this replaced, so the bags are bit-identical
  * (test/unit/ml/features-golden.test.ts).
  */
-export function createBagBuilder(weights: ModelWeights, settings: FeatureSettings, wordCacheSize = 200_000) {
+export function createBagBuilder(weights: ModelWeights, settings: FeatureSettings, wordCacheSize = 200_000, options: { kernel?: boolean } = {}) {
   const { bagDim } = weights.shape;
   if (bagDim % 4 !== 0) throw new Error(`bagDim must be a multiple of 4, got ${bagDim}`);
   if (!(wordCacheSize >= 1)) throw new Error(`wordCacheSize must be at least 1, got ${wordCacheSize}`);
@@ -60,10 +63,14 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
   // float table's value, and a row is one cache line instead of four (bigram rows are random
   // reads across the whole table).
   if (!weights.quantized) throw new Error('createBagBuilder needs the int8 table of decoded weights (decodeWeights)');
-  const { q, scales } = weights.quantized;
   const bigrams = settings.wordBigrams;
   const buckets = settings.buckets;
   const maxTokens = settings.maxTokens;
+  // The SIMD kernel sums a case's rows (ml/wasm/bag-kernel.wat) with the same float operations
+  // as addTokens below; the table and the word vectors then live in its memory.
+  const kernel = options.kernel === false ? null : createBagKernel(weights.quantized.q, bagDim, cacheSize, maxTokens);
+  const q = kernel ? kernel.q : weights.quantized.q;
+  const scales = weights.quantized.scales;
   const scan = createTokenScanner();
 
   // Entry e: words[e], hashes[e] (its bigramWordHash), counts[e] (its number of ids) and
@@ -75,7 +82,8 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
   let words: string[] = [];
   let hashes = new Uint32Array(capacity);
   let counts = new Int32Array(capacity);
-  let vectors = new Float32Array(capacity * bagDim);
+  // With the kernel the vectors are reserved at the cache's bound in its memory and never move.
+  let vectors = kernel ? kernel.vectors : new Float32Array(capacity * bagDim);
   let slots = new Int32Array(slotCountFor(capacity));
   let slotMask = slots.length - 1;
 
@@ -87,9 +95,11 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
     const c = new Int32Array(capacity);
     c.set(counts);
     counts = c;
-    const v = new Float32Array(capacity * bagDim);
-    v.set(vectors);
-    vectors = v;
+    if (!kernel) {
+      const v = new Float32Array(capacity * bagDim);
+      v.set(vectors);
+      vectors = v;
+    }
     slots = new Int32Array(slotCountFor(capacity));
     slotMask = slots.length - 1;
     for (let e = 0; e < size; e++) {
@@ -241,7 +251,8 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
       // A clear reuses the slots of words looked up earlier in this case; then each word is
       // looked up again right before its add (a case with more distinct words than the
       // cache holds, or one that filled it). The same path serves a bagDim not divisible by 8.
-      if (clears === clearsBefore && bagDim % 8 === 0) addTokens(out, off, n);
+      if (clears === clearsBefore && kernel && n <= kernel.maxTokens) kernel.addTokens(out, off, n, vecAt, rowAt, rowScale);
+      else if (clears === clearsBefore && bagDim % 8 === 0) addTokens(out, off, n);
       else addTokensOneByOne(out, off, text, spans);
       if (count > 0) {
         const s = 1 / Math.sqrt(count);
@@ -283,7 +294,7 @@ export async function loadClassifier(dir?: string, options: LoadOptions = {}): P
     w2: tf.tensor2d(weights.w2, [embeddingDim, numLabels]),
     b2: tf.tensor1d(weights.b2),
   };
-  const buildBags = createBagBuilder(weights, settings, options.wordCacheSize);
+  const buildBags = createBagBuilder(weights, settings, options.wordCacheSize, { kernel: options.bagKernel });
   const rule: DecisionRule = { privacyThreshold: calibration.privacyThreshold };
   const temperature = calibration.temperature;
   let disposed = false;

@@ -110,23 +110,25 @@ describe('feature and classifier golden outputs', () => {
     }
   });
 
-  it('builds bag vectors bit-identical to the reference builder, with and without cache eviction', () => {
-    for (const [cacheSize, batchSize] of [
-      [200_000, 256],
-      [50, 37],
-      [1, 1],
-    ]) {
-      const got = bagsOf(createBagBuilder(weights, settings, cacheSize), corpus, batchSize);
-      const want = bagsOf(ref.createReferenceBagBuilder(weights, settings, cacheSize), corpus, batchSize);
-      const h = createHash('sha256');
-      got.forEach((g, i) => {
-        const at = firstDifference(g, want[i]);
-        if (at >= 0) expect.fail(`bag differs (cache ${cacheSize}, batch ${batchSize}) in batch ${i} at ${at}`);
-        h.update(bytesOf(g));
-      });
-      expect(h.digest('hex')).to.equal(PINNED_BAG_DIGEST);
-    }
-  });
+  for (const kernel of [true, false]) {
+    it(`builds bag vectors bit-identical to the reference builder, with and without cache eviction (${kernel ? 'SIMD kernel' : 'JavaScript loop'})`, () => {
+      for (const [cacheSize, batchSize] of [
+        [200_000, 256],
+        [50, 37],
+        [1, 1],
+      ]) {
+        const got = bagsOf(createBagBuilder(weights, settings, cacheSize, { kernel }), corpus, batchSize);
+        const want = bagsOf(ref.createReferenceBagBuilder(weights, settings, cacheSize), corpus, batchSize);
+        const h = createHash('sha256');
+        got.forEach((g, i) => {
+          const at = firstDifference(g, want[i]);
+          if (at >= 0) expect.fail(`bag differs (cache ${cacheSize}, batch ${batchSize}) in batch ${i} at ${at}`);
+          h.update(bytesOf(g));
+        });
+        expect(h.digest('hex')).to.equal(PINNED_BAG_DIGEST);
+      }
+    });
+  }
 
   it('builds the same bags when one builder serves batches of different sizes in turn', () => {
     const build = createBagBuilder(weights, settings, 1000);
