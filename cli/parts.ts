@@ -1,4 +1,5 @@
 /** Factories for the stream parts, so that `run`, `processor` and `sink` share one definition. */
+import { createCodec, createRegistry } from '../lib/codec';
 import { loadClassifier } from '../ml/classifier';
 import { createProcessor } from '../processors';
 import { createPostgresSink } from '../sinks/postgres';
@@ -28,7 +29,10 @@ export async function processorPart(rt: Runtime): Promise<Part> {
 }
 
 export function sinkPart(rt: Runtime): Part {
-  const sink = createPostgresSink({ config: rt.config, logger: rt.logger, kafka: rt.kafka, codec: rt.codec, pool: rt.pool(), metrics: rt.metrics });
+  // Its own codec: embeddings and probabilities decode as Float32Array and go straight into the
+  // binary COPY buffer; the other parts of the process keep avsc's number[].
+  const codec = createCodec(createRegistry(rt.config, { float32Arrays: true }));
+  const sink = createPostgresSink({ config: rt.config, logger: rt.logger, kafka: rt.kafka, codec, pool: rt.pool(), metrics: rt.metrics });
   return { name: 'sink-postgres', start: () => sink.start(), stop: () => sink.stop(), health: () => sink.health() };
 }
 

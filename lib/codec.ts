@@ -8,6 +8,7 @@ import path from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Type } from 'avsc';
 import type { PccConfig } from './config';
+import { float32ArrayHook } from './avro-float32';
 import { PccError } from './errors';
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '..', 'schemas');
@@ -41,8 +42,15 @@ export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
 
-export function createRegistry(config: Pick<PccConfig, 'registry'>): SchemaRegistry {
-  return new SchemaRegistry({ host: config.registry.url, retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 5 } });
+/**
+ * float32Arrays: decode every array<float> as a Float32Array (lib/avro-float32.ts), for a consumer
+ * that only passes such arrays on (the Postgres sink); the default is avsc's number[].
+ */
+export function createRegistry(config: Pick<PccConfig, 'registry'>, options: { float32Arrays?: boolean } = {}): SchemaRegistry {
+  return new SchemaRegistry(
+    { host: config.registry.url, retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 5 } },
+    options.float32Arrays ? { [SchemaType.AVRO]: { typeHook: float32ArrayHook } } : undefined,
+  );
 }
 
 function isRegistryUnavailable(err: unknown): boolean {
@@ -198,6 +206,7 @@ export function createCodec(registry: SchemaRegistry): Codec {
 
 function containsReplacementChar(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\uFFFD');
+  if (ArrayBuffer.isView(v)) return false;
   if (Array.isArray(v)) {
     // Embeddings and probabilities are long arrays of numbers: skip them without a call each.
     for (const x of v) if (typeof x !== 'number' && containsReplacementChar(x)) return true;

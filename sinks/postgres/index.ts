@@ -16,8 +16,8 @@ import { inTransaction, isDbUnavailable } from '../../lib/db';
 import { PccError, toPccError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { withRetry } from '../../lib/retry';
-import type { DeadLetterValue, PredictionValue } from '../../processors/pipeline';
-import { daysOf, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts, type AlertValue } from './repository';
+import type { DeadLetterValue } from '../../processors/pipeline';
+import { daysOf, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts, type AlertValue, type StoredPrediction } from './repository';
 
 export interface PostgresSinkDeps {
   config: Readonly<PccConfig>;
@@ -63,14 +63,14 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
   let lastBatchAt = 0;
 
   async function decodeAll(batch: EachBatchPayload['batch']) {
-    const predictions: PredictionValue[] = [];
+    const predictions: StoredPrediction[] = [];
     const deadLetters: DeadLetterValue[] = [];
     const alerts: AlertValue[] = [];
     const expected = schemaOf[batch.topic];
     for (const msg of batch.messages) {
       try {
         const { value } = await codec.decode(msg.value, expected);
-        if (expected === 'Prediction') predictions.push(value as unknown as PredictionValue);
+        if (expected === 'Prediction') predictions.push(value as unknown as StoredPrediction);
         else if (expected === 'DeadLetter') deadLetters.push(value as unknown as DeadLetterValue);
         else alerts.push(value as unknown as AlertValue);
       } catch (err) {

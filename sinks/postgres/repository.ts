@@ -64,7 +64,10 @@ const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS pcc_predictions_in (
   sla_due_at timestamptz, source_partition integer, source_offset bigint)`;
 
 /** Predictions as binary COPY data, in PREDICTION_COLUMNS order. */
-export function encodePredictionsCopy(rows: readonly PredictionValue[]): Buffer {
+/** A prediction as the sink holds it: its float arrays may be Float32Arrays (lib/avro-float32.ts). */
+export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
+
+export function encodePredictionsCopy(rows: readonly StoredPrediction[]): Buffer {
   const w = new CopyBinaryWriter(rows.length * 1_400 + 1_024);
   for (const r of rows) {
     w.row(22)
@@ -90,7 +93,7 @@ async function copyIn(db: CopyQueryable, sql: string, data: Buffer): Promise<voi
  * Inserts the predictions whose (case_id, source) is new; returns the rows added per source.
  * Takes a client, not a pool: the staging table belongs to one session.
  */
-export async function insertPredictions(db: CopyQueryable, rows: PredictionValue[]): Promise<Record<string, number>> {
+export async function insertPredictions(db: CopyQueryable, rows: StoredPrediction[]): Promise<Record<string, number>> {
   if (rows.length === 0) return {};
   // One row per key inside the batch too: the ledger insert skips in-batch duplicates, but the
   // join below would otherwise insert both copies.

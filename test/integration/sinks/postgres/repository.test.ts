@@ -91,6 +91,21 @@ describe('Postgres sink repository (real Postgres)', () => {
     });
   });
 
+  it('stores Float32Array probabilities and embeddings (as the sink decodes them) like number[]', async () => {
+    const embedding = Array.from({ length: 128 }, (_, i) => Math.fround(Math.sin(i) * 10 ** ((i % 9) - 4)));
+    const probabilities = [0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125, 0.00390625, 0.00390625];
+    const asArrays = prediction('f32-arrays', { embedding, probabilities });
+    const asTyped = { ...prediction('f32-typed'), embedding: Float32Array.from(embedding), probabilities: Float32Array.from(probabilities) };
+    await ensurePartitions(pool, daysOf([asArrays.predicted_at]));
+    expect(await inTransaction(pool, (c) => insertPredictions(c, [asArrays, asTyped]))).to.deep.equal({ real: 2 });
+    const { rows } = await pool.query(`SELECT case_id, probabilities, embedding FROM pcc.predictions WHERE case_id IN ('f32-arrays', 'f32-typed') ORDER BY case_id`);
+    expect(rows.map((r) => r.case_id)).to.deep.equal(['f32-arrays', 'f32-typed']);
+    // real[] comes back as the shortest decimal of each float4: equal once read as float32 again.
+    expect(rows[1].embedding.map(Math.fround)).to.deep.equal(embedding);
+    expect(rows[1].probabilities.map(Math.fround)).to.deep.equal(probabilities);
+    expect(rows[1].embedding).to.deep.equal(rows[0].embedding);
+  });
+
   it('rejects a batch that breaks a table constraint, leaving nothing behind', async () => {
     const bad = prediction('bad-conf', { confidence: 1.5 });
     let err: unknown;
