@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import * as avro from 'avsc';
 import type { Type } from 'avsc';
 import type { PccConfig } from './config';
 import { float32ArrayHook } from './avro-float32';
@@ -143,7 +144,9 @@ export function createCodec(registry: SchemaRegistry): Codec {
     prepare: idFor,
     async encoderFor(topic) {
       const id = await idFor(topic);
-      const type = await typeFor(id);
+      // The registered schema, with array<float> written from a number[] or a Float32Array
+      // (lib/avro-float32.ts; same bytes): the processor hands over the model's embedding view.
+      const type = avro.Type.forSchema((await typeFor(id)).schema() as avro.Schema, { typeHook: float32ArrayHook as never });
       let slab = Buffer.allocUnsafe(ENCODER_SLAB_BYTES);
       let pos = 0;
       return (value) => {

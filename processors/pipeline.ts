@@ -39,7 +39,8 @@ export interface PredictionValue {
   is_privacy: boolean;
   confidence: number;
   probabilities: number[];
-  embedding: number[];
+  /** The model's embedding; a Float32Array view from the classifier goes to the encoder as it is (codec.encoderFor). */
+  embedding: number[] | Float32Array;
   model_version: string;
   redacted_excerpt: string;
   pii_found: string[];
@@ -193,7 +194,7 @@ export async function processBatch(records: InputRecord[], deps: PipelineDeps): 
       is_privacy: privacy,
       confidence: r.confidence,
       probabilities: toNumberArray(r.probabilities),
-      embedding: toNumberArray(r.embedding),
+      embedding: r.embedding instanceof Float32Array ? r.embedding : toNumberArray(r.embedding),
       model_version: deps.classifier.version,
       redacted_excerpt: excerpt(redacted.text, EXCERPT_CHARS),
       pii_found: redacted.found,

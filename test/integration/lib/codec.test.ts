@@ -77,6 +77,34 @@ describe('codec (real Kafka and registry)', () => {
     expect(() => encode({ case_id: 'x' })).to.throw().with.property('code', 'PCC_INTERNAL');
   });
 
+  it('encodes a Float32Array embedding as the same bytes as a number[], and a sink codec reads it back as Float32Array', async () => {
+    const predictions = config.topics.predictions;
+    await registerSchema(registry, subjectFor(predictions), readSchema('Prediction'));
+    try {
+      const embedding = Array.from({ length: 128 }, (_, i) => Math.fround(Math.cos(i) / (i + 1)));
+      const value = {
+        case_id: 'c-f32', source: 'real', intent: 'access_request', is_privacy: true, confidence: 0.5,
+        probabilities: [0.5, 0.1, 0.1, 0.1, 0.1, 0.025, 0.025, 0.025, 0.025], embedding, model_version: 'm', redacted_excerpt: 'x',
+        pii_found: [], warnings: [], channel: null, language: null, jurisdiction: 'GDPR', received_at: 1, predicted_at: 2,
+        processing_ms: 0.5, ground_truth_intent: null, batch_id: null, sla_due_at: 3, source_partition: 0, source_offset: 0,
+      };
+      const codec = createCodec(registry);
+      const encode = await codec.encoderFor(predictions);
+      const want = await codec.encode(predictions, value);
+      expect(encode(value).equals(want)).to.equal(true);
+      // A view into a larger buffer, as the classifier returns it.
+      const batch = new Float32Array(3 * 128);
+      batch.set(embedding, 128);
+      expect(encode({ ...value, embedding: batch.subarray(128, 256) }).equals(want)).to.equal(true);
+      expect((await codec.decode(want, 'Prediction')).value.embedding).to.deep.equal(embedding);
+      const sinkSide = (await createCodec(createRegistry(config, { float32Arrays: true })).decode(want, 'Prediction')).value;
+      expect(sinkSide.embedding).to.be.instanceOf(Float32Array);
+      expect(Array.from(sinkSide.embedding as Float32Array)).to.deep.equal(embedding);
+    } finally {
+      await deleteSubject(config, subjectFor(predictions));
+    }
+  });
+
   it('refuses a value without the magic byte with its own code', async () => {
     const codec = createCodec(registry);
     const err = await codec.decode(Buffer.from('{"case_id":"x"}')).catch((e) => e);
