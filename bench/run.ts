@@ -183,8 +183,11 @@ export async function runBench(opts: BenchOptions): Promise<number> {
         if ([pipe.processor, ...pipe.moreProcessors.map((p) => p.child)].some((c) => c.output.some((l) => l.includes('larger than the max message size')))) {
           notes.push('the processor was refused with MESSAGE_TOO_LARGE while producing predictions and retried the same batch without end (see docs/scaling.md, "What would move these numbers", point 2); `--predictions-max-message-bytes 67108864` works around it for measuring');
         }
-        const crashed = [pipe.processor, ...pipe.moreProcessors.map((p) => p.child), pipe.sink].filter((c) => c.output.some((l) => /\berror\b/i.test(l)));
-        for (const c of crashed) notes.push(`${c.name} logged errors: ${c.output.filter((l) => /\berror\b/i.test(l)).slice(-3).join(' | ').slice(0, 600)}`);
+        // kafkajs logs the rebalance of instances joining the group at start-up at error level;
+        // startPipeline waits for the group to settle before anything is measured.
+        const isError = (l: string) => /\berror\b/i.test(l) && !/group is rebalancing/i.test(l);
+        const crashed = [pipe.processor, ...pipe.moreProcessors.map((p) => p.child), pipe.sink].filter((c) => c.output.some(isError));
+        for (const c of crashed) notes.push(`${c.name} logged errors: ${c.output.filter(isError).slice(-3).join(' | ').slice(0, 600)}`);
       });
     }
 

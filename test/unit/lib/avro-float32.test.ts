@@ -32,6 +32,16 @@ describe('array<float> as Float32Array (lib/avro-float32)', () => {
     }
   });
 
+  it('keeps every decoded array its own values when many share a slab', () => {
+    const inputs = Array.from({ length: 1500 }, (_, i) => floats(i % 3 === 0 ? 128 : 17 + (i % 50), i + 100).map((x) => (Number.isNaN(x) ? 1 : x)));
+    const decoded = inputs.map((v) => fast.fromBuffer(plain.toBuffer(v)) as Float32Array);
+    decoded.forEach((d, i) => expect(Array.from(d), `array ${i}`).to.deep.equal(inputs[i].map(Math.fround)));
+    // Writing through one view leaves its neighbours alone.
+    decoded[3].fill(0);
+    expect(Array.from(decoded[2])).to.deep.equal(inputs[2].map(Math.fround));
+    expect(Array.from(decoded[4])).to.deep.equal(inputs[4].map(Math.fround));
+  });
+
   it('reads arrays written in several blocks, with and without block sizes', () => {
     // Two blocks: 2 items, then (negative count, byte size) 3 items, then the end.
     const a = [1.5, -2.25];
