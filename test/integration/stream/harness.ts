@@ -149,6 +149,39 @@ export class StreamHarness {
     }
     return { records, distinctKeys: keys.size };
   }
+
+  /**
+   * The committed predictions in topic order, per partition of the predictions topic: where each
+   * came from (source partition and offset). Reads until `expected` arrived and the log ended.
+   */
+  async predictionSources(expected: number, timeoutMs = 60_000): Promise<Map<number, { caseId: string; sourcePartition: number; sourceOffset: number }[]>> {
+    const consumer = this.kafka.consumer({ groupId: `verify-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+    const byPartition = new Map<number, { caseId: string; sourcePartition: number; sourceOffset: number }[]>();
+    let records = 0;
+    let emptyFetchesAfter = 0;
+    consumer.on(consumer.events.FETCH, (e) => {
+      if (records >= expected && e.payload.numberOfBatches === 0) emptyFetchesAfter++;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.config.topics.predictions], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const list = byPartition.get(batch.partition) ?? [];
+        byPartition.set(batch.partition, list);
+        for (const m of batch.messages) {
+          const v = (await this.codec.decode<{ case_id: string; source_partition: number; source_offset: number }>(m.value, 'Prediction')).value;
+          list.push({ caseId: v.case_id, sourcePartition: v.source_partition, sourceOffset: v.source_offset });
+          records++;
+        }
+      },
+    });
+    try {
+      await waitFor(() => records >= expected && emptyFetchesAfter >= 2, { timeoutMs, what: `${expected} records on the predictions topic and its end` });
+    } finally {
+      await consumer.disconnect();
+    }
+    return byPartition;
+  }
 }
 
 export function makeCases(n: number, prefix = randomUUID().slice(0, 8)): CaseValue[] {
