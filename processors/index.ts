@@ -19,7 +19,7 @@ import { PccError } from '../lib/errors';
 import { createProducer } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Source } from '../lib/taxonomy';
-import { processBatch, STAGES, type BatchOutcome, type Classifier, type InputRecord } from './pipeline';
+import { processBatch, STAGES, type BatchOutcome, type Classifier, type DeadLetterValue, type InputRecord } from './pipeline';
 
 /** Largest sum of value bytes sent in one produce request (the broker allows 1 MB per batch by default). */
 export const MAX_SEND_BYTES = 512 * 1024;
@@ -161,8 +161,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   }
 
+  /**
+   * A slice ready to commit: the encoded values, and for the metrics only counts. The prediction
+   * objects themselves are dropped chunk by chunk once encoded, so they die young instead of
+   * living (and being copied into the old generation) until the slice's commit.
+   */
   interface PreparedSlice {
-    outcome: BatchOutcome;
+    predictions: number;
+    /** Warnings of the predicted cases, by code. */
+    warnings: Map<string, number>;
+    /** Rare (bad input only); kept whole for the metrics and the log line. */
+    deadLetters: DeadLetterValue[];
+    stageMs: BatchOutcome['stageMs'];
     predictionMessages: { key: string; value: Buffer }[];
     dlqMessages: { key: string | null; value: Buffer }[];
     started: number;
@@ -170,10 +180,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   /** The pure part of a slice (decode to encoded values), in chunks that let I/O run between them. */
   async function prepareSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages']): Promise<PreparedSlice> {
-    const started = performance.now();
-    const outcome: BatchOutcome = { predictions: [], deadLetters: [], stageMs: { decode: 0, validate: 0, redact: 0, classify: 0, produce: 0 } };
-    const predictionMessages: PreparedSlice['predictionMessages'] = [];
-    const dlqMessages: PreparedSlice['dlqMessages'] = [];
+    const prepared: PreparedSlice = {
+      predictions: 0,
+      warnings: new Map(),
+      deadLetters: [],
+      stageMs: { decode: 0, validate: 0, redact: 0, classify: 0, produce: 0 },
+      predictionMessages: [],
+      dlqMessages: [],
+      started: performance.now(),
+    };
     for (let i = 0; i < messages.length; i += COMPUTE_CHUNK) {
       if (i > 0) await yieldToIo();
       const part = messages.slice(i, i + COMPUTE_CHUNK);
@@ -186,18 +201,23 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         now,
       });
       const tp = performance.now();
-      for (const p of o.predictions) predictionMessages.push({ key: p.case_id, value: encodePrediction!(p) });
-      for (const d of o.deadLetters) dlqMessages.push({ key: d.case_id, value: encodeDeadLetter!(d) });
+      for (const p of o.predictions) {
+        prepared.predictionMessages.push({ key: p.case_id, value: encodePrediction!(p) });
+        for (const w of p.warnings) prepared.warnings.set(w, (prepared.warnings.get(w) ?? 0) + 1);
+      }
+      for (const d of o.deadLetters) {
+        prepared.dlqMessages.push({ key: d.case_id, value: encodeDeadLetter!(d) });
+        prepared.deadLetters.push(d);
+      }
       o.stageMs.produce += performance.now() - tp;
-      for (const p of o.predictions) outcome.predictions.push(p);
-      for (const d of o.deadLetters) outcome.deadLetters.push(d);
-      for (const st of STAGES) outcome.stageMs[st] += o.stageMs[st];
+      prepared.predictions += o.predictions.length;
+      for (const st of STAGES) prepared.stageMs[st] += o.stageMs[st];
     }
-    return { outcome, predictionMessages, dlqMessages, started };
+    return prepared;
   }
 
   async function commitSlice(batch: EachBatchPayload['batch'], messages: EachBatchPayload['batch']['messages'], prepared: PreparedSlice): Promise<void> {
-    const { outcome, predictionMessages, dlqMessages, started } = prepared;
+    const { predictionMessages, dlqMessages, started, deadLetters } = prepared;
     if (producerNeedsReset) await resetProducer();
     let txn: Transaction;
     try {
@@ -230,24 +250,24 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       throw new PccError('PCC_KAFKA_UNAVAILABLE', `transaction aborted: ${(err as Error).message}`, {}, { cause: err });
     }
     const source = routes[batch.topic].source;
-    m.cases.inc({ source }, outcome.predictions.length);
-    for (const d of outcome.deadLetters) m.deadLetters.inc({ source, reason_code: d.reason_code });
-    for (const p of outcome.predictions) for (const w of p.warnings) m.warnings.inc({ source, code: w });
-    for (const s of STAGES) m.stageSeconds.inc({ stage: s }, outcome.stageMs[s] / 1000);
+    m.cases.inc({ source }, prepared.predictions);
+    for (const d of deadLetters) m.deadLetters.inc({ source, reason_code: d.reason_code });
+    for (const [code, n] of prepared.warnings) m.warnings.inc({ source, code }, n);
+    for (const s of STAGES) m.stageSeconds.inc({ stage: s }, prepared.stageMs[s] / 1000);
     m.batchSize.observe(messages.length);
     m.batchSeconds.observe((performance.now() - started) / 1000);
     const lag = Number(batch.highWatermark) - Number(messages[messages.length - 1].offset) - 1;
     m.lag.set({ group: config.processor.groupId, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
     lastBatchAt = now();
-    if (outcome.deadLetters.length) {
+    if (deadLetters.length) {
       log.warn('dead-lettered records', {
         topic: batch.topic,
         partition: batch.partition,
-        count: outcome.deadLetters.length,
-        codes: [...new Set(outcome.deadLetters.map((d) => d.reason_code))],
+        count: deadLetters.length,
+        codes: [...new Set(deadLetters.map((d) => d.reason_code))],
       });
     }
-    log.debug('batch done', { topic: batch.topic, partition: batch.partition, cases: outcome.predictions.length, dead: outcome.deadLetters.length });
+    log.debug('batch done', { topic: batch.topic, partition: batch.partition, cases: prepared.predictions, dead: deadLetters.length });
   }
 
   return {
