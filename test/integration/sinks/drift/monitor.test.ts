@@ -57,6 +57,20 @@ function startMonitor(h: StreamHarness, metrics = new client.Registry()): Promis
   return monitor.start().then(() => monitor);
 }
 
+/**
+ * Runs one step of a long hook and says on stderr when it is still running after 30 s, so that a
+ * hook that hits mocha's timeout names the step it was stuck in (silent otherwise).
+ */
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  const timer = setInterval(() => process.stderr.write(`drift monitor test: ${name}, still running after ${Math.round((Date.now() - t0) / 1000)} s\n`), 30_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function closedWindows(h: StreamHarness, source: string): Promise<number> {
   const { rows } = await h.pool.query('SELECT count(*)::int AS n FROM pcc.drift_window_summaries WHERE group_id = $1 AND source = $2', [h.config.drift.groupId, source]);
   return rows[0].n;
@@ -125,16 +139,22 @@ describe('drift monitor over real Kafka and Postgres', function () {
 
     before(async () => {
       await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-      await h.setup({ PCC_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
-      await twin.setup();
-      await produceHours(h, plan);
-      // The twin stream holds the same synthetic records and no real traffic at all.
-      await produceHours(twin, plan, { sources: ['synthetic'] });
-      const [m1, m2] = await Promise.all([startMonitor(h, registry), startMonitor(twin)]);
+      await step('setting up the streams', async () => {
+        await h.setup({ PCC_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
+        await twin.setup();
+      });
+      await step('producing 80 hours of predictions', async () => {
+        await produceHours(h, plan);
+        // The twin stream holds the same synthetic records and no real traffic at all.
+        await produceHours(twin, plan, { sources: ['synthetic'] });
+      });
+      const [m1, m2] = await step('starting the two monitors', () => Promise.all([startMonitor(h, registry), startMonitor(twin)]));
       try {
         // Hour LAST_HOUR - 1 stays open (nothing after it moves the watermark past its end).
-        await waitForWindows(h, { real: LAST_HOUR - 1, synthetic: LAST_HOUR - 1 });
-        await waitForWindows(twin, { synthetic: LAST_HOUR - 1 });
+        await step('waiting for the closed windows', async () => {
+          await waitForWindows(h, { real: LAST_HOUR - 1, synthetic: LAST_HOUR - 1 });
+          await waitForWindows(twin, { synthetic: LAST_HOUR - 1 });
+        });
       } finally {
         await Promise.all([m1.stop(), m2.stop()]);
       }
