@@ -72,6 +72,9 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
   const q = kernel ? kernel.q : weights.quantized.q;
   const scales = weights.quantized.scales;
   const scan = createTokenScanner();
+  // A local binding: a call through the module import is a property read on the exports object
+  // (a getter once TypeScript is compiled to CommonJS), once per token here.
+  const bigramOf = bigramFromHashes;
 
   // Entry e: words[e], hashes[e] (its bigramWordHash), counts[e] (its number of ids) and
   // vectors[e*bagDim ..]. slots holds e+1 per table slot, 0 for empty; at most half full.
@@ -239,7 +242,7 @@ export function createBagBuilder(weights: ModelWeights, settings: FeatureSetting
         vecAt[t] = e * bagDim;
         count += counts[e];
         if (bigrams && t > 0) {
-          const row = bigramFromHashes(prevHash, h, buckets);
+          const row = bigramOf(prevHash, h, buckets);
           rowAt[t] = row * bagDim;
           rowScale[t] = scales[row];
           count++;
