@@ -59,6 +59,35 @@ describe('exactly once from case topic to Postgres (real services, processes kil
     await sink.kill();
   });
 
+  it('predicts every case once and in source order per partition when slices of 37 cases are pipelined and the processor is killed', async () => {
+    // Small slices, so that every fetched batch is many pipelined transactions (the next slice is
+    // classified while the previous one commits).
+    const small = { PCC_PROCESSOR_MAX_BATCH: '37' };
+    const n = 6_000;
+    const cases = makeCases(n);
+    await h.publishReal(cases);
+    const sink = h.start('sink');
+    const first = h.start('processor', [], small);
+    await waitFor(async () => (await h.predictionRows()).total >= n / 4, { timeoutMs: 180_000, intervalMs: 100, what: 'a quarter of the predictions' });
+    await first.kill('SIGKILL');
+    h.start('processor', [], small);
+    await expectExactly(new Set(cases.map((c) => c.case_id)));
+    const byPartition = await h.predictionSources(n);
+    const all = [...byPartition.values()].flat();
+    expect(all.length, 'committed predictions on the topic').to.equal(n);
+    expect(new Set(all.map((p) => p.caseId)).size, 'distinct cases on the topic').to.equal(n);
+    // Within each predictions partition, the cases of one source partition keep their order.
+    for (const [partition, list] of byPartition) {
+      const last = new Map<number, number>();
+      for (const p of list) {
+        const before = last.get(p.sourcePartition) ?? -1;
+        if (p.sourceOffset <= before) expect.fail(`predictions partition ${partition}: source ${p.sourcePartition} offset ${p.sourceOffset} after ${before}`);
+        last.set(p.sourcePartition, p.sourceOffset);
+      }
+    }
+    await sink.kill();
+  });
+
   it('ends with one row per case when the sink is killed with SIGKILL mid-stream and restarted', async () => {
     const cases = makeCases(N);
     await h.publishReal(cases);

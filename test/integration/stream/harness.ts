@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { createCodec, createRegistry, registerDesignSchemas, subjectFor, type Codec } from '../../../lib/codec';
 import { loadConfig, type PccConfig } from '../../../lib/config';
@@ -125,28 +125,10 @@ export class StreamHarness {
    * until at least `expected` arrived and two further fetches came back empty (the end of the log).
    */
   async predictionTopicCounts(expected: number, timeoutMs = 60_000): Promise<{ records: number; distinctKeys: number }> {
-    const consumer = this.kafka.consumer({ groupId: `verify-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
     const keys = new Set<string>();
-    let records = 0;
-    let emptyFetchesAfter = 0;
-    consumer.on(consumer.events.FETCH, (e) => {
-      if (records >= expected && e.payload.numberOfBatches === 0) emptyFetchesAfter++;
+    const records = await this.readPredictionTopic(expected, timeoutMs, (_partition, m) => {
+      keys.add(m.key!.toString());
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.config.topics.predictions], fromBeginning: true });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          records++;
-          keys.add(m.key!.toString());
-        }
-      },
-    });
-    try {
-      await waitFor(() => records >= expected && emptyFetchesAfter >= 2, { timeoutMs, what: `${expected} records on the predictions topic and its end` });
-    } finally {
-      await consumer.disconnect();
-    }
     return { records, distinctKeys: keys.size };
   }
 
@@ -155,8 +137,23 @@ export class StreamHarness {
    * came from (source partition and offset). Reads until `expected` arrived and the log ended.
    */
   async predictionSources(expected: number, timeoutMs = 60_000): Promise<Map<number, { caseId: string; sourcePartition: number; sourceOffset: number }[]>> {
-    const consumer = this.kafka.consumer({ groupId: `verify-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
     const byPartition = new Map<number, { caseId: string; sourcePartition: number; sourceOffset: number }[]>();
+    await this.readPredictionTopic(expected, timeoutMs, async (partition, m) => {
+      const v = (await this.codec.decode<{ case_id: string; source_partition: number; source_offset: number }>(m.value, 'Prediction')).value;
+      const list = byPartition.get(partition) ?? [];
+      byPartition.set(partition, list);
+      list.push({ caseId: v.case_id, sourcePartition: v.source_partition, sourceOffset: v.source_offset });
+    });
+    return byPartition;
+  }
+
+  /**
+   * Reads the predictions topic (read_committed) from the start, in order per partition, until at
+   * least `expected` records arrived and two further fetches came back empty (the end of the
+   * log); returns how many records were read.
+   */
+  private async readPredictionTopic(expected: number, timeoutMs: number, onMessage: (partition: number, message: KafkaMessage) => void | Promise<void>): Promise<number> {
+    const consumer = this.kafka.consumer({ groupId: `verify-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
     let records = 0;
     let emptyFetchesAfter = 0;
     consumer.on(consumer.events.FETCH, (e) => {
@@ -166,11 +163,8 @@ export class StreamHarness {
     await consumer.subscribe({ topics: [this.config.topics.predictions], fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
-        const list = byPartition.get(batch.partition) ?? [];
-        byPartition.set(batch.partition, list);
         for (const m of batch.messages) {
-          const v = (await this.codec.decode<{ case_id: string; source_partition: number; source_offset: number }>(m.value, 'Prediction')).value;
-          list.push({ caseId: v.case_id, sourcePartition: v.source_partition, sourceOffset: v.source_offset });
+          await onMessage(batch.partition, m);
           records++;
         }
       },
@@ -180,7 +174,7 @@ export class StreamHarness {
     } finally {
       await consumer.disconnect();
     }
-    return byPartition;
+    return records;
   }
 }
 
