@@ -27,13 +27,15 @@ const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 // National ids with a recognisable shape:
 //  US SSN 123-45-6789; UK NI number AB 12 34 56 C; Spanish DNI/NIE 12345678Z / X1234567L;
 //  French NIR (15 digits starting 1/2); Italian codice fiscale; Dutch BSN is 9 digits with no
-//  shape of its own and is left to the phone/card rules.
-const NATIONAL_IDS: RegExp[] = [
-  /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g,
-  /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
-  /\b[XYZ]?\d{7,8}[A-HJ-NP-TV-Z]\b/g,
-  /\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b/g,
-  /\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b/gi,
+//  shape of its own and is left to the phone/card rules. With each, the fewest digits a match
+//  holds and what else a match needs of the text (see profileOf): a pattern is skipped on a
+//  text that cannot hold a match.
+const NATIONAL_IDS: { re: RegExp; minDigits: number; needs?: 'letterDigit' | 'digitLetter' }[] = [
+  { re: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, minDigits: 9 },
+  { re: /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g, minDigits: 6 },
+  { re: /\b[XYZ]?\d{7,8}[A-HJ-NP-TV-Z]\b/g, minDigits: 7, needs: 'digitLetter' },
+  { re: /\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b/g, minDigits: 15 },
+  { re: /\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b/gi, minDigits: 7, needs: 'letterDigit' },
 ];
 
 // Phone numbers: an optional +country code, then 7–15 digits grouped by spaces, dots, dashes
@@ -157,10 +159,7 @@ function profileOf(s: string): TextProfile {
   return { digits, letterDigit, digitLetter };
 }
 
-// Fewest digits a match of each pattern holds (the phone rule keeps only matches of 7 or more),
-// and what else a match needs of the text (see profileOf).
-const NATIONAL_ID_MIN_DIGITS = [9, 6, 7, 15, 7];
-const NATIONAL_ID_NEEDS: (keyof TextProfile | null)[] = [null, null, 'digitLetter', null, 'letterDigit'];
+// Fewest digits a match of each pattern holds (the phone rule keeps only matches of 7 or more).
 const IBAN_MIN_DIGITS = 2;
 const CARD_MIN_DIGITS = 13;
 const PHONE_MIN_DIGITS = 7;
@@ -200,14 +199,13 @@ export function redact(input: string, options: { allPatterns?: boolean } = {}): 
       return '[CARD]';
     });
   }
-  NATIONAL_IDS.forEach((re, i) => {
-    const needs = NATIONAL_ID_NEEDS[i];
-    if (digits < NATIONAL_ID_MIN_DIGITS[i] || (needs !== null && !profile[needs])) return;
+  for (const { re, minDigits, needs } of NATIONAL_IDS) {
+    if (digits < minDigits || (needs !== undefined && !profile[needs])) continue;
     text = text.replace(re, () => {
       bump('national_id');
       return '[NATIONAL_ID]';
     });
-  });
+  }
   if (digits >= PHONE_MIN_DIGITS) {
     text = text.replace(PHONE, (m) => {
       const d = digitsOf(m);
