@@ -19,7 +19,7 @@ import { PccError } from '../lib/errors';
 import { createProducer } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Source } from '../lib/taxonomy';
-import { processBatch, STAGES, type BatchOutcome, type Classifier, type DeadLetterValue, type InputRecord } from './pipeline';
+import { processBatch, STAGES, type BatchOutcome, type Classifier, type DeadLetterValue, type InputRecord, type PipelineDeps } from './pipeline';
 
 /** Largest sum of value bytes sent in one produce request (the broker allows 1 MB per batch by default). */
 export const MAX_SEND_BYTES = 512 * 1024;
@@ -96,6 +96,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     [t.casesReal]: { source: 'real', schema: 'Case' },
     [t.casesSynthetic]: { source: 'synthetic', schema: 'SyntheticCase' },
   };
+  const pipelineDeps: PipelineDeps = { decode: (buf, expected) => codec.decode(buf, expected), classifier, limits: config.processor, topics: routes, now };
   const transactionalId = `${config.processor.transactionalId}-${deps.instanceId ?? '0'}`;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -193,13 +194,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (i > 0) await yieldToIo();
       const part = messages.slice(i, i + COMPUTE_CHUNK);
       const records: InputRecord[] = part.map((msg) => ({ topic: batch.topic, partition: batch.partition, offset: msg.offset, value: msg.value }));
-      const o = await processBatch(records, {
-        decode: (buf, expected) => codec.decode(buf, expected),
-        classifier,
-        limits: config.processor,
-        topics: routes,
-        now,
-      });
+      const o = await processBatch(records, pipelineDeps);
       const tp = performance.now();
       for (const p of o.predictions) {
         prepared.predictionMessages.push({ key: p.case_id, value: encodePrediction!(p) });

@@ -63,10 +63,10 @@ const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS pcc_predictions_in (
   received_at timestamptz, predicted_at timestamptz, processing_ms real, ground_truth_intent text, batch_id text,
   sla_due_at timestamptz, source_partition integer, source_offset bigint)`;
 
-/** Predictions as binary COPY data, in PREDICTION_COLUMNS order. */
 /** A prediction as the sink holds it: its float arrays may be Float32Arrays (lib/avro-float32.ts). */
 export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
 
+/** Predictions as binary COPY data, in PREDICTION_COLUMNS order. */
 export function encodePredictionsCopy(rows: readonly StoredPrediction[]): Buffer {
   const w = new CopyBinaryWriter(rows.length * 1_400 + 1_024);
   for (const r of rows) {
