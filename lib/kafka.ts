@@ -2,9 +2,10 @@
  * Kafka adapter: the client factory and topic administration. Nothing connects at import time;
  * the entry file creates the client and passes it down (STYLE.md §3).
  */
-import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+// Before kafkajs: the fast path wraps two modules kafkajs loads with its index (lib/kafkajs-fastpath.ts).
+import { DefaultPartitioner, installKafkajsFastPath } from './kafkajs-fastpath';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
 import type { PccConfig } from './config';
-import { installKafkajsFastPath } from './kafkajs-fastpath';
 import type { Logger } from './logger';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -26,7 +27,7 @@ export function createKafka({ config, logger, clientId }: CreateKafkaOptions): K
   // The fast path is installed once per process, by the first client that asks for it.
   if (config.kafka.fastProduce !== false) {
     const fastPath = installKafkajsFastPath();
-    if (!fastPath.active) log.debug('kafkajs produce fast path not active', { reason: fastPath.reason });
+    if (fastPath.reason) log.debug(fastPath.active ? 'kafkajs produce fast path active in part' : 'kafkajs produce fast path not active', { reason: fastPath.reason });
   }
   return new Kafka({
     clientId: clientId ?? config.kafka.clientId,
@@ -81,11 +82,12 @@ export async function ensureTopics(admin: Admin, plans: TopicPlan[]): Promise<st
 
 /**
  * A producer with the murmur2 partitioner (the Java client's), so that a case_id lands on the
- * same partition whichever client produced it.
+ * same partition whichever client produced it. It is kafkajs's DefaultPartitioner with the hash in
+ * 32-bit arithmetic (lib/kafkajs-fastpath.ts; the unit tests compare the two).
  */
 export function createProducer(kafka: Kafka, opts: ProducerConfig = {}): Producer {
   // An idempotent producer that gives up retrying may leave a gap or a duplicate behind; it
   // retries (with backoff capped at 10 s) until the broker is back, as the EoS contract needs.
   const retry = opts.idempotent || opts.transactionalId ? { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000, initialRetryTime: 200 } : undefined;
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...(retry ? { retry } : {}), ...opts });
+  return kafka.producer({ createPartitioner: DefaultPartitioner, ...(retry ? { retry } : {}), ...opts });
 }
