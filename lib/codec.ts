@@ -111,6 +111,8 @@ const ENCODER_SLAB_BYTES = 1024 * 1024;
 export function createCodec(registry: SchemaRegistry): Codec {
   const idByTopic = new Map<string, Promise<number>>();
   const typeById = new Map<number, Promise<Type>>();
+  /** Types already fetched, with their short names: a decode of a known id does not wait or split. */
+  const knownById = new Map<number, { type: Type; name: string }>();
 
   function idFor(topic: string): Promise<number> {
     let p = idByTopic.get(topic);
@@ -185,8 +187,13 @@ export function createCodec(registry: SchemaRegistry): Codec {
         throw new PccError('PCC_DECODE_MAGIC_BYTE', `value does not start with the Confluent magic byte (first byte ${buf[0]})`);
       }
       const schemaId = buf.readInt32BE(1);
-      const type = await typeFor(schemaId);
-      const schemaName = (type.name ?? '').split('.').pop() ?? '';
+      let known = knownById.get(schemaId);
+      if (!known) {
+        const t = await typeFor(schemaId);
+        known = { type: t, name: (t.name ?? '').split('.').pop() ?? '' };
+        knownById.set(schemaId, known);
+      }
+      const { type, name: schemaName } = known;
       if (expected && schemaName !== expected) {
         throw new PccError('PCC_DECODE_WRONG_SCHEMA', `value was written as ${schemaName || 'an unnamed schema'}, expected ${expected}`, { schemaId });
       }

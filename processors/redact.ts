@@ -225,6 +225,21 @@ export function redact(input: string, options: { allPatterns?: boolean } = {}): 
  * whole words and stops as soon as it has them (the excerpt of a long text needs only its start).
  */
 function flattenPrefix(text: string, limit: number): string {
+  // Usually the prefix is already flat (words separated by single spaces): then it is a slice of
+  // the text, found without building a string. Anything else takes the word-by-word copy.
+  const n = text.length;
+  let i = 0;
+  while (i < n && isSpace(text.charCodeAt(i))) i++;
+  const start = i;
+  for (let len = 0; i < n && len < limit; i++, len++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 ? i + 1 >= n || isSpace(text.charCodeAt(i + 1)) : isSpace(c)) return flattenWords(text, limit);
+  }
+  return text.slice(start, i);
+}
+
+/** flattenPrefix for any text: copies whole words, and stops as soon as it has enough. */
+function flattenWords(text: string, limit: number): string {
   let out = '';
   let i = 0;
   const n = text.length;

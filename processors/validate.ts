@@ -34,12 +34,24 @@ export interface ValidCase {
 const MAX_CASE_ID_CHARS = 200;
 export const SYNTHETIC_ID_PREFIX = 'syn-';
 
+/** Whether any string in v (an Avro value: strings, records, maps, arrays) contains U+0000. */
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (!v || typeof v !== 'object' || Buffer.isBuffer(v)) return false;
+  if (Array.isArray(v)) return v.some(hasNul);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (hasNul(o[k])) return true;
+  return false;
+}
+
 /**
  * Removes U+0000 from every string of a decoded case (metadata values included). Avro and
  * JavaScript allow it, Postgres text does not: one NUL in a body would otherwise stop the sink on
  * the redacted excerpt. The case is kept, with the warning PCC_WARN_NUL_REMOVED.
  */
 export function withoutNul(raw: Record<string, unknown>): { value: Record<string, unknown>; removed: boolean } {
+  // Nearly every case has no NUL: look first, copy only when there is one to remove.
+  if (!hasNul(raw)) return { value: raw, removed: false };
   let removed = false;
   const clean = (v: unknown): unknown => {
     if (typeof v === 'string') {
@@ -70,7 +82,8 @@ export function validateCase(raw: Record<string, unknown>, source: Source, nowMs
 
   const body = str(raw.body);
   if (body === null) throw new PccError('PCC_VALIDATION_MISSING_FIELD', 'body is missing', { case_id: caseId });
-  if (body.trim().length === 0) throw new PccError('PCC_VALIDATION_EMPTY_BODY', 'body is empty', { case_id: caseId });
+  // /\S/ is trim()'s complement (WhiteSpace and LineTerminator) without copying the body.
+  if (!/\S/.test(body)) throw new PccError('PCC_VALIDATION_EMPTY_BODY', 'body is empty', { case_id: caseId });
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > limits.maxBodyBytes) {
     throw new PccError('PCC_VALIDATION_BODY_TOO_LARGE', `body is ${bytes} bytes, over the ${limits.maxBodyBytes}-byte limit`, { case_id: caseId });

@@ -125,4 +125,27 @@ describe('redact', () => {
       for (const n of [1, 10, 50, 280]) expect(excerpt(s, n), JSON.stringify(s)).to.equal(flatAll(s, n));
     }
   });
+
+  it('gives the excerpt of the regex definition for texts that are flat but for a rare run of other white space', () => {
+    const spaces = ['  ', '\n', ' \t', '\u00a0', ' \n ', '\u3000'];
+    let seed = 777;
+    const rnd = (k: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    let slow = 0;
+    for (let t = 0; t < 3000; t++) {
+      let s = rnd(8) === 0 ? ' ' : '';
+      const words = 1 + rnd(90);
+      for (let w = 0; w < words; w++) {
+        s += 'abcdefghij'.slice(0, 1 + rnd(9)) + (rnd(3) === 0 ? 'é' : '');
+        if (w < words - 1) s += rnd(40) === 0 ? spaces[rnd(spaces.length)] : ' ';
+      }
+      if (rnd(6) === 0) s += spaces[rnd(spaces.length)];
+      if (/[^\S ]| {2}|^ | $/.test(s)) slow++;
+      for (const n of [1, 2, 10, 50, 279, 280, 281]) expect(excerpt(s, n), JSON.stringify(s)).to.equal(flatAll(s, n));
+    }
+    // Both paths ran: texts with other white space, and flat ones.
+    expect(slow).to.be.within(300, 2700);
+  });
 });
