@@ -34,6 +34,17 @@ export class CopyBinaryWriter {
     this.pos = 19;
   }
 
+  /** Starts a new COPY payload in the same buffer (the previous one must no longer be in use). */
+  reset(): this {
+    this.pos = 19;
+    return this;
+  }
+
+  /** Bytes the buffer holds. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;

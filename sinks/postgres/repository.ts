@@ -44,6 +44,9 @@ export async function ensurePartitions(db: Queryable, days: string[]): Promise<v
   await db.query('SELECT pcc.ensure_prediction_partition(d::date) FROM unnest($1::text[]) AS d', [days]);
 }
 
+/** Per connection: the COPY writer whose buffer the next batch reuses, and whether a batch is using it. */
+const copyWriters = new WeakMap<object, { writer: CopyBinaryWriter; busy: boolean }>();
+
 /** What `insertPredictions` needs: a client (COPY runs on one connection), not a pool. */
 export type CopyQueryable = Pick<pg.ClientBase, 'query'>;
 
@@ -66,9 +69,17 @@ const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS pcc_predictions_in (
 /** A prediction as the sink holds it: its float arrays may be Float32Arrays (lib/avro-float32.ts). */
 export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
 
-/** Predictions as binary COPY data, in PREDICTION_COLUMNS order. */
-export function encodePredictionsCopy(rows: readonly StoredPrediction[]): Buffer {
-  const w = new CopyBinaryWriter(rows.length * 1_400 + 1_024);
+/** Bytes per row to reserve: a row with a 128-float embedding and a full excerpt is ~1.7 KB. */
+const COPY_ROW_BYTES = 2_048;
+/** A writer's buffer above this is not kept for the next batch. */
+const MAX_KEPT_COPY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Predictions as binary COPY data, in PREDICTION_COLUMNS order. With `writer`, in its buffer
+ * (reset first); the result is a view of that buffer, valid until the writer's next use.
+ */
+export function encodePredictionsCopy(rows: readonly StoredPrediction[], writer?: CopyBinaryWriter): Buffer {
+  const w = writer ? writer.reset() : new CopyBinaryWriter(rows.length * COPY_ROW_BYTES + 1_024);
   for (const r of rows) {
     w.row(22)
       .text(r.case_id).text(r.source).text(r.intent).bool(r.is_privacy).float4(r.confidence)
@@ -107,7 +118,25 @@ export async function insertPredictions(db: CopyQueryable, rows: StoredPredictio
   // TRUNCATE rather than ON COMMIT DELETE ROWS: correct inside or outside a transaction, and a
   // temp table is never vacuumed, so DELETE would leave it to bloat.
   await db.query(`${CREATE_STAGE}; TRUNCATE ${STAGE}`);
-  await copyIn(db, `COPY ${STAGE} (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(uniq));
+  // The COPY buffer is kept per connection and reused batch after batch: a fresh multi-megabyte
+  // buffer per batch cost its page faults every time. Only one batch per connection uses it at once.
+  const fresh = () => new CopyBinaryWriter(uniq.length * COPY_ROW_BYTES + 1_024);
+  let kept = copyWriters.get(db);
+  if (!kept) copyWriters.set(db, (kept = { writer: fresh(), busy: false }));
+  const holds = !kept.busy;
+  const writer = holds ? kept.writer : fresh();
+  if (holds) kept.busy = true;
+  try {
+    await copyIn(db, `COPY ${STAGE} (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(uniq, writer));
+  } catch (err) {
+    // A failed COPY may leave part of the buffer queued on the socket: never reuse it.
+    if (holds) copyWriters.delete(db);
+    throw err;
+  }
+  if (holds) {
+    kept.busy = false;
+    if (writer.capacity > MAX_KEPT_COPY_BYTES) copyWriters.delete(db);
+  }
   const res = await db.query(
     `WITH fresh AS (
        INSERT INTO pcc.prediction_keys (case_id, source, predicted_at)

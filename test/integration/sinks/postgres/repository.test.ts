@@ -106,6 +106,35 @@ describe('Postgres sink repository (real Postgres)', () => {
     expect(rows[1].embedding).to.deep.equal(rows[0].embedding);
   });
 
+  it('reuses one COPY buffer per connection across batches of changing size, and stores each batch as given', async () => {
+    const client = await pool.connect();
+    try {
+      const rnd = (k: number) => Math.fround(Math.sin(k) * 3);
+      const batch = (tag: string, n: number, excerptChars: number) =>
+        Array.from({ length: n }, (_, i) =>
+          prediction(`reuse-${tag}-${i}`, { embedding: Array.from({ length: 128 }, (_, d) => rnd(i * 131 + d + tag.length)), redacted_excerpt: `${tag} ${'é'.repeat(excerptChars)} ${i}` }),
+        );
+      // Big, then small (the kept buffer holds stale bytes past the new end), then bigger (it grows).
+      const batches = [batch('big', 200, 280), batch('small', 3, 5), batch('bigger', 900, 280)];
+      await ensurePartitions(pool, daysOf([batches[0][0].predicted_at]));
+      for (const b of batches) {
+        await client.query('BEGIN');
+        expect(await insertPredictions(client, b)).to.deep.equal({ real: b.length });
+        await client.query('COMMIT');
+      }
+      const { rows } = await pool.query(`SELECT case_id, redacted_excerpt, embedding FROM pcc.predictions WHERE case_id LIKE 'reuse-%'`);
+      expect(rows).to.have.length(1103);
+      const want = new Map(batches.flat().map((p) => [p.case_id, p]));
+      for (const r of rows) {
+        const p = want.get(r.case_id)!;
+        expect(r.redacted_excerpt, r.case_id).to.equal(p.redacted_excerpt);
+        expect(r.embedding.map(Math.fround), r.case_id).to.deep.equal(p.embedding);
+      }
+    } finally {
+      client.release();
+    }
+  });
+
   it('rejects a batch that breaks a table constraint, leaving nothing behind', async () => {
     const bad = prediction('bad-conf', { confidence: 1.5 });
     let err: unknown;
