@@ -28,14 +28,14 @@ const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 //  US SSN 123-45-6789; UK NI number AB 12 34 56 C; Spanish DNI/NIE 12345678Z / X1234567L;
 //  French NIR (15 digits starting 1/2); Italian codice fiscale; Dutch BSN is 9 digits with no
 //  shape of its own and is left to the phone/card rules. With each, the fewest digits a match
-//  holds and what else a match needs of the text (see profileOf): a pattern is skipped on a
-//  text that cannot hold a match.
-const NATIONAL_IDS: { re: RegExp; minDigits: number; needs?: 'letterDigit' | 'digitLetter' }[] = [
-  { re: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, minDigits: 9 },
-  { re: /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g, minDigits: 6 },
-  { re: /\b[XYZ]?\d{7,8}[A-HJ-NP-TV-Z]\b/g, minDigits: 7, needs: 'digitLetter' },
-  { re: /\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b/g, minDigits: 15 },
-  { re: /\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b/gi, minDigits: 7, needs: 'letterDigit' },
+//  holds, the fewest of them inside one run of number characters, and what else a match needs
+//  of the text (see profileOf): a pattern is skipped on a text that cannot hold a match.
+const NATIONAL_IDS: { re: RegExp; minDigits: number; minRunDigits: number; needs?: 'letterDigit' | 'digitLetter' }[] = [
+  { re: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, minDigits: 9, minRunDigits: 9 },
+  { re: /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g, minDigits: 6, minRunDigits: 6 },
+  { re: /\b[XYZ]?\d{7,8}[A-HJ-NP-TV-Z]\b/g, minDigits: 7, minRunDigits: 7, needs: 'digitLetter' },
+  { re: /\b[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b/g, minDigits: 15, minRunDigits: 15 },
+  { re: /\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b/gi, minDigits: 7, minRunDigits: 3, needs: 'letterDigit' },
 ];
 
 // Phone numbers: an optional +country code, then 7–15 digits grouped by spaces, dots, dashes
@@ -133,6 +133,12 @@ function replaceEmails(text: string, onMatch: () => void): string {
  */
 interface TextProfile {
   digits: number;
+  /**
+   * The most digits in one run of the characters phone numbers are written with (digits, space,
+   * no-break space, + ( ) . -). Every digit group a card, phone, SSN, NIR, NI number or DNI match
+   * holds lies in one such run, and a replacement ([CARD], ...) splits runs but never joins them.
+   */
+  runDigits: number;
   /** An ASCII letter directly followed by a digit ("AB12…": IBAN, codice fiscale). */
   letterDigit: boolean;
   /** A digit directly followed by an ASCII letter ("…5678Z": DNI/NIE). */
@@ -141,6 +147,8 @@ interface TextProfile {
 
 function profileOf(s: string): TextProfile {
   let digits = 0;
+  let runDigits = 0;
+  let run = 0;
   let letterDigit = false;
   let digitLetter = false;
   // 0: other, 1: ASCII letter, 2: digit (of the previous code unit).
@@ -149,17 +157,23 @@ function profileOf(s: string): TextProfile {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits++;
+      if (++run > runDigits) runDigits = run;
       if (prev === 1) letterDigit = true;
       prev = 2;
-    } else if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
+      continue;
+    }
+    // Separators of a number keep its run going: space + ( ) - . and U+00A0.
+    if (!(c === 0x20 || c === 0x2b || c === 0x28 || c === 0x29 || c === 0x2d || c === 0x2e || c === 0xa0)) run = 0;
+    if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
       if (prev === 2) digitLetter = true;
       prev = 1;
     } else prev = 0;
   }
-  return { digits, letterDigit, digitLetter };
+  return { digits, runDigits, letterDigit, digitLetter };
 }
 
-// Fewest digits a match of each pattern holds (the phone rule keeps only matches of 7 or more).
+// Fewest digits a match of each pattern holds (the phone rule keeps only matches of 7 or more);
+// for cards and phones, all of them in one run (TextProfile.runDigits).
 const IBAN_MIN_DIGITS = 2;
 const CARD_MIN_DIGITS = 13;
 const PHONE_MIN_DIGITS = 7;
@@ -173,8 +187,8 @@ export function redact(input: string, options: { allPatterns?: boolean } = {}): 
   const bump = (k: PiiKind) => {
     counts[k] = (counts[k] ?? 0) + 1;
   };
-  const profile: TextProfile = options.allPatterns ? { digits: Infinity, letterDigit: true, digitLetter: true } : profileOf(input);
-  const digits = profile.digits;
+  const profile: TextProfile = options.allPatterns ? { digits: Infinity, runDigits: Infinity, letterDigit: true, digitLetter: true } : profileOf(input);
+  const { digits, runDigits } = profile;
   let text = input;
   text = replaceEmails(text, () => bump('email'));
   if (digits >= IBAN_MIN_DIGITS && profile.letterDigit) {
@@ -191,7 +205,7 @@ export function redact(input: string, options: { allPatterns?: boolean } = {}): 
       return m;
     });
   }
-  if (digits >= CARD_MIN_DIGITS) {
+  if (runDigits >= CARD_MIN_DIGITS) {
     text = text.replace(CARD, (m) => {
       const d = digitsOf(m);
       if (d.length < 13 || d.length > 19 || !luhnValid(d)) return m;
@@ -199,14 +213,14 @@ export function redact(input: string, options: { allPatterns?: boolean } = {}): 
       return '[CARD]';
     });
   }
-  for (const { re, minDigits, needs } of NATIONAL_IDS) {
-    if (digits < minDigits || (needs !== undefined && !profile[needs])) continue;
+  for (const { re, minDigits, minRunDigits, needs } of NATIONAL_IDS) {
+    if (digits < minDigits || runDigits < minRunDigits || (needs !== undefined && !profile[needs])) continue;
     text = text.replace(re, () => {
       bump('national_id');
       return '[NATIONAL_ID]';
     });
   }
-  if (digits >= PHONE_MIN_DIGITS) {
+  if (runDigits >= PHONE_MIN_DIGITS) {
     text = text.replace(PHONE, (m) => {
       const d = digitsOf(m);
       if (d.length < 7 || d.length > 15 || looksLikeDateOrTime(m)) return m;
