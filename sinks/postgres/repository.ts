@@ -56,15 +56,6 @@ const PREDICTION_COLUMNS = [
   'ground_truth_intent', 'batch_id', 'sla_due_at', 'source_partition', 'source_offset',
 ].join(', ');
 
-// Session-local staging table: the batch arrives by binary COPY, then one statement moves the
-// new keys into the ledger and their rows into pcc.predictions. Plain types (no domains or
-// checks) so COPY stays cheap; the real table checks everything on the INSERT … SELECT.
-const STAGE = 'pg_temp.pcc_predictions_in';
-const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS pcc_predictions_in (
-  case_id text, source text, intent text, is_privacy boolean, confidence real, probabilities real[], embedding real[],
-  model_version text, redacted_excerpt text, pii_found text[], warnings text[], channel text, language text, jurisdiction text,
-  received_at timestamptz, predicted_at timestamptz, processing_ms real, ground_truth_intent text, batch_id text,
-  sla_due_at timestamptz, source_partition integer, source_offset bigint)`;
 
 /** A prediction as the sink holds it: its float arrays may be Float32Arrays (lib/avro-float32.ts). */
 export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
@@ -102,32 +93,53 @@ async function copyIn(db: CopyQueryable, sql: string, data: Buffer): Promise<voi
 
 /**
  * Inserts the predictions whose (case_id, source) is new; returns the rows added per source.
- * Takes a client, not a pool: the staging table belongs to one session.
+ * Runs inside the caller's transaction (it refuses to run outside one: the ledger insert and the
+ * COPY must commit together) and takes a client, not a pool: COPY runs on one connection.
  */
 export async function insertPredictions(db: CopyQueryable, rows: StoredPrediction[]): Promise<Record<string, number>> {
   if (rows.length === 0) return {};
-  // One row per key inside the batch too: the ledger insert skips in-batch duplicates, but the
-  // join below would otherwise insert both copies.
+  // One row per key inside the batch too: the ledger insert skips in-batch duplicates, and the
+  // COPY below takes the rows whose key it inserted.
+  const keyOf = (source: string, caseId: string) => `${source}\u0000${caseId}`;
   const seen = new Set<string>();
   const uniq = rows.filter((r) => {
-    const k = `${r.source}\u0000${r.case_id}`;
+    const k = keyOf(r.source, r.case_id);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
-  // TRUNCATE rather than ON COMMIT DELETE ROWS: correct inside or outside a transaction, and a
-  // temp table is never vacuumed, so DELETE would leave it to bloat.
-  await db.query(`${CREATE_STAGE}; TRUNCATE ${STAGE}`);
+  // A savepoint outside a transaction block is an error: the guard that the two writes below
+  // commit or roll back together (a ledger key without its row would hide the case for good).
+  await db.query('SAVEPOINT pcc_insert_predictions');
+  // The new keys first, straight from arrays; then only their rows, by binary COPY into the
+  // partitioned table (no staging table to fill, scan and join). Usually every key is new and
+  // Postgres returns one count; when some were stored before (a replay), the insert is undone and
+  // done again returning the keys it added, so that only their rows are copied.
+  const params = [uniq.map((r) => r.case_id), uniq.map((r) => r.source), uniq.map((r) => r.predicted_at)];
+  const insertKeys = `INSERT INTO pcc.prediction_keys (case_id, source, predicted_at)
+     SELECT k.case_id, k.source, timestamptz 'epoch' + k.ms * interval '1 millisecond'
+     FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(case_id, source, ms)
+     ON CONFLICT (case_id, source) DO NOTHING`;
+  const counted = await db.query(`WITH added AS (${insertKeys} RETURNING 1) SELECT count(*)::int AS n FROM added`, params);
+  const added = (counted.rows[0] as { n: number }).n;
+  if (added === 0) return {};
+  let fresh = uniq;
+  if (added < uniq.length) {
+    await db.query('ROLLBACK TO SAVEPOINT pcc_insert_predictions');
+    const keys = (await db.query(`${insertKeys} RETURNING case_id, source`, params)).rows as { case_id: string; source: string }[];
+    const isNew = new Set(keys.map((k) => keyOf(k.source, k.case_id)));
+    fresh = uniq.filter((r) => isNew.has(keyOf(r.source, r.case_id)));
+  }
   // The COPY buffer is kept per connection and reused batch after batch: a fresh multi-megabyte
   // buffer per batch cost its page faults every time. Only one batch per connection uses it at once.
-  const fresh = () => new CopyBinaryWriter(uniq.length * COPY_ROW_BYTES + 1_024);
+  const newWriter = () => new CopyBinaryWriter(fresh.length * COPY_ROW_BYTES + 1_024);
   let kept = copyWriters.get(db);
-  if (!kept) copyWriters.set(db, (kept = { writer: fresh(), busy: false }));
+  if (!kept) copyWriters.set(db, (kept = { writer: newWriter(), busy: false }));
   const holds = !kept.busy;
-  const writer = holds ? kept.writer : fresh();
+  const writer = holds ? kept.writer : newWriter();
   if (holds) kept.busy = true;
   try {
-    await copyIn(db, `COPY ${STAGE} (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(uniq, writer));
+    await copyIn(db, `COPY pcc.predictions (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(fresh, writer));
   } catch (err) {
     // A failed COPY may leave part of the buffer queued on the socket: never reuse it.
     if (holds) copyWriters.delete(db);
@@ -137,20 +149,8 @@ export async function insertPredictions(db: CopyQueryable, rows: StoredPredictio
     kept.busy = false;
     if (writer.capacity > MAX_KEPT_COPY_BYTES) copyWriters.delete(db);
   }
-  const res = await db.query(
-    `WITH fresh AS (
-       INSERT INTO pcc.prediction_keys (case_id, source, predicted_at)
-       SELECT case_id, source, predicted_at FROM ${STAGE}
-       ON CONFLICT (case_id, source) DO NOTHING
-       RETURNING case_id, source
-     )
-     INSERT INTO pcc.predictions (${PREDICTION_COLUMNS})
-     SELECT ${PREDICTION_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
-     FROM ${STAGE} i JOIN fresh f ON f.case_id = i.case_id AND f.source = i.source
-     RETURNING source`,
-  );
   const bySource: Record<string, number> = {};
-  for (const r of res.rows as { source: string }[]) bySource[r.source] = (bySource[r.source] ?? 0) + 1;
+  for (const r of fresh) bySource[r.source] = (bySource[r.source] ?? 0) + 1;
   return bySource;
 }
 

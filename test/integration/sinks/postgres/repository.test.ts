@@ -51,6 +51,20 @@ describe('Postgres sink repository (real Postgres)', () => {
     ]);
   });
 
+  it('stores only the new cases of a batch that mixes replays and new cases, with their own values', async () => {
+    await ensurePartitions(pool, daysOf([prediction('x').predicted_at]));
+    expect(await inTransaction(pool, (c) => insertPredictions(c, [prediction('mix-a'), prediction('mix-b', { confidence: 0.3 })]))).to.deep.equal({ real: 2 });
+    const second = [prediction('mix-b', { confidence: 0.9 }), prediction('mix-c', { confidence: 0.7 }), prediction('mix-d', { source: 'synthetic', batch_id: 'b', ground_truth_intent: 'not_privacy', confidence: 0.6 })];
+    expect(await inTransaction(pool, (c) => insertPredictions(c, second))).to.deep.equal({ real: 1, synthetic: 1 });
+    const { rows } = await pool.query(`SELECT case_id, source, confidence FROM pcc.predictions WHERE case_id LIKE 'mix-%' ORDER BY case_id`);
+    expect(rows.map((r) => [r.case_id, r.source, Math.round(r.confidence * 10) / 10])).to.deep.equal([
+      ['mix-a', 'real', 0.8],
+      ['mix-b', 'real', 0.3],
+      ['mix-c', 'real', 0.7],
+      ['mix-d', 'synthetic', 0.6],
+    ]);
+  });
+
   it('keeps one row when the same case appears twice in one batch', async () => {
     const n = await inTransaction(pool, (c) => insertPredictions(c, [prediction('dup'), prediction('dup', { confidence: 0.5 })]));
     expect(n).to.deep.equal({ real: 1 });
@@ -130,6 +144,19 @@ describe('Postgres sink repository (real Postgres)', () => {
         expect(r.redacted_excerpt, r.case_id).to.equal(p.redacted_excerpt);
         expect(r.embedding.map(Math.fround), r.case_id).to.deep.equal(p.embedding);
       }
+    } finally {
+      client.release();
+    }
+  });
+
+  it('refuses to write predictions outside a transaction, where the ledger key could commit without its row', async () => {
+    const client = await pool.connect();
+    try {
+      let err: unknown;
+      await insertPredictions(client, [prediction('no-txn')]).catch((e) => (err = e));
+      expect((err as { code?: string }).code).to.equal('25P01');
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pcc.prediction_keys WHERE case_id = 'no-txn'`);
+      expect(rows[0].n).to.equal(0);
     } finally {
       client.release();
     }
