@@ -44,8 +44,8 @@ export async function ensurePartitions(db: Queryable, days: string[]): Promise<v
   await db.query('SELECT pcc.ensure_prediction_partition(d::date) FROM unnest($1::text[]) AS d', [days]);
 }
 
-/** Per connection: the COPY writer whose buffer the next batch reuses, and whether a batch is using it. */
-const copyWriters = new WeakMap<object, { writer: CopyBinaryWriter; busy: boolean }>();
+/** Per connection: the COPY writer whose buffer the next batch reuses (absent while a batch uses it). */
+const copyWriters = new WeakMap<object, CopyBinaryWriter>();
 
 /** What `insertPredictions` needs: a client (COPY runs on one connection), not a pool. */
 export type CopyQueryable = Pick<pg.ClientBase, 'query'>;
@@ -56,7 +56,6 @@ const PREDICTION_COLUMNS = [
   'ground_truth_intent', 'batch_id', 'sla_due_at', 'source_partition', 'source_offset',
 ].join(', ');
 
-
 /** A prediction as the sink holds it: its float arrays may be Float32Arrays (lib/avro-float32.ts). */
 export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
 
@@ -66,11 +65,11 @@ const COPY_ROW_BYTES = 2_048;
 const MAX_KEPT_COPY_BYTES = 32 * 1024 * 1024;
 
 /**
- * Predictions as binary COPY data, in PREDICTION_COLUMNS order. With `writer`, in its buffer
- * (reset first); the result is a view of that buffer, valid until the writer's next use.
+ * Predictions as binary COPY data, in PREDICTION_COLUMNS order, in the writer's buffer (reset
+ * first); the result is a view of that buffer, valid until the writer's next use.
  */
-export function encodePredictionsCopy(rows: readonly StoredPrediction[], writer?: CopyBinaryWriter): Buffer {
-  const w = writer ? writer.reset() : new CopyBinaryWriter(rows.length * COPY_ROW_BYTES + 1_024);
+export function encodePredictionsCopy(rows: readonly StoredPrediction[], writer: CopyBinaryWriter): Buffer {
+  const w = writer.reset();
   for (const r of rows) {
     w.row(22)
       .text(r.case_id).text(r.source).text(r.intent).bool(r.is_privacy).float4(r.confidence)
@@ -131,24 +130,14 @@ export async function insertPredictions(db: CopyQueryable, rows: StoredPredictio
     fresh = uniq.filter((r) => isNew.has(keyOf(r.source, r.case_id)));
   }
   // The COPY buffer is kept per connection and reused batch after batch: a fresh multi-megabyte
-  // buffer per batch cost its page faults every time. Only one batch per connection uses it at once.
-  const newWriter = () => new CopyBinaryWriter(fresh.length * COPY_ROW_BYTES + 1_024);
-  let kept = copyWriters.get(db);
-  if (!kept) copyWriters.set(db, (kept = { writer: newWriter(), busy: false }));
-  const holds = !kept.busy;
-  const writer = holds ? kept.writer : newWriter();
-  if (holds) kept.busy = true;
-  try {
-    await copyIn(db, `COPY pcc.predictions (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(fresh, writer));
-  } catch (err) {
-    // A failed COPY may leave part of the buffer queued on the socket: never reuse it.
-    if (holds) copyWriters.delete(db);
-    throw err;
-  }
-  if (holds) {
-    kept.busy = false;
-    if (writer.capacity > MAX_KEPT_COPY_BYTES) copyWriters.delete(db);
-  }
+  // buffer per batch cost its page faults every time. A batch takes it out of the map while it
+  // uses it and puts it back only after a successful COPY, so a second batch on the connection
+  // meanwhile gets its own, and a buffer a failed COPY may have left queued on the socket is
+  // never reused.
+  const writer = copyWriters.get(db) ?? new CopyBinaryWriter(fresh.length * COPY_ROW_BYTES + 1_024);
+  copyWriters.delete(db);
+  await copyIn(db, `COPY pcc.predictions (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(fresh, writer));
+  if (writer.capacity <= MAX_KEPT_COPY_BYTES) copyWriters.set(db, writer);
   const bySource: Record<string, number> = {};
   for (const r of fresh) bySource[r.source] = (bySource[r.source] ?? 0) + 1;
   return bySource;
