@@ -110,9 +110,8 @@ const ENCODER_SLAB_BYTES = 1024 * 1024;
 
 export function createCodec(registry: SchemaRegistry): Codec {
   const idByTopic = new Map<string, Promise<number>>();
-  const typeById = new Map<number, Promise<Type>>();
-  /** Types already fetched, with their short names: a decode of a known id does not wait or split. */
-  const knownById = new Map<number, { type: Type; name: string }>();
+  /** Each schema id's type, with its short name (the record name without namespace), fetched once. */
+  const typeById = new Map<number, Promise<{ type: Type; name: string }>>();
 
   function idFor(topic: string): Promise<number> {
     let p = idByTopic.get(topic);
@@ -126,11 +125,11 @@ export function createCodec(registry: SchemaRegistry): Codec {
     return p;
   }
 
-  function typeFor(id: number): Promise<Type> {
+  function typeFor(id: number): Promise<{ type: Type; name: string }> {
     let p = typeById.get(id);
     if (!p) {
       p = (registry.getSchema(id) as Promise<unknown>).then(
-        (t) => t as Type,
+        (t) => ({ type: t as Type, name: ((t as Type).name ?? '').split('.').pop() ?? '' }),
         (err: unknown) => {
           typeById.delete(id);
           if (isRegistryUnavailable(err)) throw new PccError('PCC_REGISTRY_UNAVAILABLE', `registry unavailable fetching schema ${id}`, { schemaId: id }, { cause: err });
@@ -148,7 +147,7 @@ export function createCodec(registry: SchemaRegistry): Codec {
       const id = await idFor(topic);
       // The registered schema, with array<float> written from a number[] or a Float32Array
       // (lib/avro-float32.ts; same bytes): the processor hands over the model's embedding view.
-      const type = avro.Type.forSchema((await typeFor(id)).schema() as avro.Schema, { typeHook: float32ArrayHook as never });
+      const type = avro.Type.forSchema((await typeFor(id)).type.schema() as avro.Schema, { typeHook: float32ArrayHook as never });
       let slab = Buffer.allocUnsafe(ENCODER_SLAB_BYTES);
       let pos = 0;
       return (value) => {
@@ -187,13 +186,7 @@ export function createCodec(registry: SchemaRegistry): Codec {
         throw new PccError('PCC_DECODE_MAGIC_BYTE', `value does not start with the Confluent magic byte (first byte ${buf[0]})`);
       }
       const schemaId = buf.readInt32BE(1);
-      let known = knownById.get(schemaId);
-      if (!known) {
-        const t = await typeFor(schemaId);
-        known = { type: t, name: (t.name ?? '').split('.').pop() ?? '' };
-        knownById.set(schemaId, known);
-      }
-      const { type, name: schemaName } = known;
+      const { type, name: schemaName } = await typeFor(schemaId);
       if (expected && schemaName !== expected) {
         throw new PccError('PCC_DECODE_WRONG_SCHEMA', `value was written as ${schemaName || 'an unnamed schema'}, expected ${expected}`, { schemaId });
       }
