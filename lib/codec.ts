@@ -10,6 +10,7 @@ import * as avro from 'avsc';
 import type { Type } from 'avsc';
 import type { PccConfig } from './config';
 import { float32ArrayHook } from './avro-float32';
+import { anyStringIncludes } from './avro-values';
 import { PccError } from './errors';
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '..', 'schemas');
@@ -199,7 +200,7 @@ export function createCodec(registry: SchemaRegistry): Codec {
       }
       // avsc replaces invalid UTF-8 with U+FFFD without complaint. Only when one appears is the
       // record re-encoded and compared: a genuine U+FFFD round-trips, a repaired byte does not.
-      if (containsReplacementChar(value) && !type.toBuffer(value).equals(payload)) {
+      if (anyStringIncludes(value, '\uFFFD') && !type.toBuffer(value).equals(payload)) {
         throw new PccError('PCC_DECODE_INVALID_UTF8', 'a string field is not valid UTF-8', { schemaId });
       }
       return { schemaId, schemaName, value };
@@ -207,14 +208,3 @@ export function createCodec(registry: SchemaRegistry): Codec {
   };
 }
 
-function containsReplacementChar(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\uFFFD');
-  if (ArrayBuffer.isView(v)) return false;
-  if (Array.isArray(v)) {
-    // Embeddings and probabilities are long arrays of numbers: skip them without a call each.
-    for (const x of v) if (typeof x !== 'number' && containsReplacementChar(x)) return true;
-    return false;
-  }
-  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) return Object.values(v).some(containsReplacementChar);
-  return false;
-}

@@ -5,6 +5,7 @@
  * because a lost privacy request is a legal risk (issue: the stream). Only what cannot be
  * classified at all is rejected, with a catalogue code, to the dead-letter topic.
  */
+import { anyStringIncludes } from '../lib/avro-values';
 import { PccError } from '../lib/errors';
 import { CHANNELS, isIntent, type Channel, type Intent, type Source } from '../lib/taxonomy';
 
@@ -34,16 +35,6 @@ export interface ValidCase {
 const MAX_CASE_ID_CHARS = 200;
 export const SYNTHETIC_ID_PREFIX = 'syn-';
 
-/** Whether any string in v (an Avro value: strings, records, maps, arrays) contains U+0000. */
-function hasNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\u0000');
-  if (!v || typeof v !== 'object' || Buffer.isBuffer(v)) return false;
-  if (Array.isArray(v)) return v.some(hasNul);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (hasNul(o[k])) return true;
-  return false;
-}
-
 /**
  * Removes U+0000 from every string of a decoded case (metadata values included). Avro and
  * JavaScript allow it, Postgres text does not: one NUL in a body would otherwise stop the sink on
@@ -51,7 +42,7 @@ function hasNul(v: unknown): boolean {
  */
 export function withoutNul(raw: Record<string, unknown>): { value: Record<string, unknown>; removed: boolean } {
   // Nearly every case has no NUL: look first, copy only when there is one to remove.
-  if (!hasNul(raw)) return { value: raw, removed: false };
+  if (!anyStringIncludes(raw, '\u0000')) return { value: raw, removed: false };
   let removed = false;
   const clean = (v: unknown): unknown => {
     if (typeof v === 'string') {
