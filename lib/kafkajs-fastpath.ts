@@ -356,6 +356,19 @@ export const DefaultPartitioner = (): ((args: PartitionerArgs) => number) => {
   };
 };
 
+/** kafkajs's version, as installed. */
+const kafkajsVersion = (): string => (require('kafkajs/package.json') as { version: string }).version;
+
+/**
+ * Loads kafkajs's module `file`, then puts `make(its exports)` in require's cache in its place:
+ * whoever requires `file` from then on gets the replacement.
+ */
+function replaceModule<T>(file: string, make: (original: T) => unknown): void {
+  const original = require(file) as T;
+  delete require.cache[file];
+  preload(file, make(original));
+}
+
 /** A module in require's cache whose exports are `exports`, as if `file` had been loaded. */
 function preload(file: string, exports: unknown): void {
   const m = new Module(file, module);
@@ -374,21 +387,14 @@ let skipReason = '';
  * path is installed the wrappers call kafkajs's own functions.
  */
 function wrapEagerModules(): { wrapped: boolean; reason?: string } {
-  const version = (require('kafkajs/package.json') as { version: string }).version;
+  const version = kafkajsVersion();
   if (version !== SUPPORTED_VERSION) return { wrapped: false, reason: `kafkajs ${version} is not ${SUPPORTED_VERSION}` };
   const frameFile = kafkajsFile('protocol/request.js');
   const groupFile = kafkajsFile('producer/groupMessagesPerPartition.js');
   if (require.cache[frameFile] || require.cache[groupFile]) return { wrapped: false, reason: 'kafkajs was loaded before lib/kafkajs-fastpath, so its request frame and partition grouping are the originals' };
-  const Encoder = require(kafkajsFile('protocol/encoder.js')) as EncoderClass;
-  const originalFrame = require(frameFile) as RequestFrame;
-  delete require.cache[frameFile];
-  const originalGroup = require(groupFile) as GroupMessages;
-  delete require.cache[groupFile];
-  const fastFrame = createRequestFrame(Encoder);
-  const frame: RequestFrame = (args) => (state === 'installed' ? fastFrame(args) : originalFrame(args));
-  const group: GroupMessages = (args) => (state === 'installed' ? groupMessagesPerPartition(args) : originalGroup(args));
-  preload(frameFile, frame);
-  preload(groupFile, group);
+  const fastFrame = createRequestFrame(require(kafkajsFile('protocol/encoder.js')) as EncoderClass);
+  replaceModule(frameFile, (originalFrame: RequestFrame): RequestFrame => (args) => (state === 'installed' ? fastFrame(args) : originalFrame(args)));
+  replaceModule(groupFile, (originalGroup: GroupMessages): GroupMessages => (args) => (state === 'installed' ? groupMessagesPerPartition(args) : originalGroup(args)));
   return { wrapped: true };
 }
 const eager = wrapEagerModules();
@@ -399,7 +405,7 @@ const eager = wrapEagerModules();
  */
 export function installKafkajsFastPath(): { active: boolean; reason?: string } {
   if (state === 'not-installed') {
-    const version = (require('kafkajs/package.json') as { version: string }).version;
+    const version = kafkajsVersion();
     const recordFile = kafkajsFile('protocol/recordBatch/record/v0/index.js');
     const crcFile = kafkajsFile('protocol/recordBatch/crc32C/index.js');
     const produceFile = kafkajsFile('protocol/requests/produce/v3/request.js');
@@ -412,14 +418,10 @@ export function installKafkajsFastPath(): { active: boolean; reason?: string } {
     } else {
       const Encoder = require(kafkajsFile('protocol/encoder.js')) as EncoderClass;
       const Long = require(kafkajsFile('utils/long.js')) as LongLike;
-      const originalRecord = require(recordFile) as RecordEncoder;
-      delete require.cache[recordFile];
-      preload(recordFile, createRecordEncoder(Encoder, originalRecord));
+      replaceModule(recordFile, (original: RecordEncoder) => createRecordEncoder(Encoder, original));
       preload(crcFile, crc32c);
       // The original v3 request loads the record batch and record encoders above, then is replaced.
-      const originalProduce = require(produceFile) as ProduceRequestFactory;
-      delete require.cache[produceFile];
-      preload(produceFile, createProduceRequest(Encoder, Long, originalProduce));
+      replaceModule(produceFile, (original: ProduceRequestFactory) => createProduceRequest(Encoder, Long, original));
       Encoder.prototype.ensureAvailable = function ensureAvailable(this: EncoderLike, length: number): void {
         if (this.offset + length > this.buf.length) {
           const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
