@@ -104,6 +104,11 @@ export interface Codec {
    * on a value that does not fit the schema.
    */
   encoderFor(topic: string): Promise<(value: unknown) => Buffer>;
+  /**
+   * The writer schema of a schema id, as the registry's JSON (avsc's `schema()`), fetched once.
+   * Throws like `decode` for an unknown id or an unreachable registry.
+   */
+  writerSchema(schemaId: number): Promise<unknown>;
 }
 
 /** Bytes per shared buffer of an `encoderFor` encoder; a value larger than this gets its own. */
@@ -144,6 +149,7 @@ export function createCodec(registry: SchemaRegistry): Codec {
 
   return {
     prepare: idFor,
+    writerSchema: async (schemaId) => (await typeFor(schemaId)).type.schema(),
     async encoderFor(topic) {
       const id = await idFor(topic);
       // The registered schema, with array<float> written from a number[] or a Float32Array

@@ -90,6 +90,7 @@ export const CONFIG_DOCS = {
   PCC_FUTURE_SKEW_MS: { schema: nonNegInt, default: '300000', doc: 'A received_at further than this in the future is replaced by the processing time, with a warning.' },
   PCC_SINK_GROUP: { schema: z.string().min(1), default: 'pcc-sink-postgres', doc: 'Consumer group of the Postgres sink.' },
   PCC_SINK_PARTITIONS_AHEAD_DAYS: { schema: nonNegInt, default: '7', doc: 'Daily prediction partitions created ahead of today.' },
+  PCC_SINK_FAST_COPY: { schema: bool, default: 'true', doc: 'Write predictions to the COPY buffer straight from their Avro bytes (sinks/postgres/transcode.ts; the same bytes as decoding and encoding them, less CPU); false decodes every record.' },
   PCC_RETENTION_DAYS: { schema: posInt, default: '400', doc: 'Prediction partitions older than this many days are dropped by `pcc retention`.' },
   PCC_DRIFT_GROUP: { schema: z.string().min(1), default: 'pcc-drift', doc: 'Consumer group of the drift monitor.' },
   PCC_DRIFT_WINDOW_MS: { schema: posInt, default: '3600000', doc: 'Tumbling event-time window length (ms).' },
@@ -163,7 +164,7 @@ export interface PccConfig {
     maxBodyBytes: number;
     futureSkewMs: number;
   };
-  sink: { groupId: string; partitionsAheadDays: number; retentionDays: number };
+  sink: { groupId: string; partitionsAheadDays: number; retentionDays: number; fastCopy: boolean };
   drift: {
     groupId: string;
     windowMs: number;
@@ -252,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PccCo
       groupId: r.PCC_SINK_GROUP,
       partitionsAheadDays: r.PCC_SINK_PARTITIONS_AHEAD_DAYS,
       retentionDays: r.PCC_RETENTION_DAYS,
+      fastCopy: r.PCC_SINK_FAST_COPY,
     },
     drift: {
       groupId: r.PCC_DRIFT_GROUP,

@@ -45,6 +45,76 @@ export class CopyBinaryWriter {
     return this.buf.length;
   }
 
+  /** Bytes written so far (header included): where the next row starts. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Drops what was written after `pos` (a row begun and then abandoned). */
+  truncate(pos: number): this {
+    if (pos < 19 || pos > this.pos) throw new RangeError(`cannot truncate to ${pos} (at ${this.pos})`);
+    this.pos = pos;
+    return this;
+  }
+
+  /** A text field from bytes that are already valid UTF-8 (`src[start, start+len)`). */
+  utf8Bytes(src: Uint8Array, start: number, len: number): this {
+    this.ensure(4 + len);
+    this.i32(len);
+    this.copyIn(src, start, len);
+    return this;
+  }
+
+  /**
+   * A float4[] from n little-endian float32s (Avro's layout) at byte `at` of `src`, in network
+   * order; non-finite values are stored as 0, as float4Array does.
+   */
+  float4ArrayLE(src: DataView, at: number, n: number): this {
+    this.ensure(4 + 20 + n * 8);
+    this.i32(n === 0 ? 12 : 20 + n * 8);
+    this.arrayHeader(n, OID_FLOAT4);
+    const view = this.view;
+    let p = this.pos;
+    for (let i = 0, s = at; i < n; i++, s += 4) {
+      const x = src.getUint32(s, true);
+      view.setInt32(p, 4);
+      // Exponent all ones: Infinity or NaN.
+      view.setUint32(p + 4, (x & 0x7f800000) === 0x7f800000 ? 0 : x);
+      p += 8;
+    }
+    this.pos = p;
+    return this;
+  }
+
+  /** Copies src[start, start+len) to the write position (room already ensured). */
+  private copyIn(src: Uint8Array, start: number, len: number): void {
+    // A view per short string costs more than the bytes.
+    if (len <= 64) {
+      const b = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < len; i++) b[p + i] = src[start + i];
+    } else {
+      this.buf.set(src.subarray(start, start + len), this.pos);
+    }
+    this.pos += len;
+  }
+
+  /**
+   * A text[] of n strings that are already valid UTF-8: string i is src[starts[i], starts[i] + lens[i]).
+   */
+  utf8BytesArray(src: Uint8Array, starts: ArrayLike<number>, lens: ArrayLike<number>, n: number): this {
+    let bytes = n === 0 ? 12 : 20;
+    for (let i = 0; i < n; i++) bytes += 4 + lens[i];
+    this.ensure(4 + bytes);
+    this.i32(bytes);
+    this.arrayHeader(n, OID_TEXT);
+    for (let i = 0; i < n; i++) {
+      this.i32(lens[i]);
+      this.copyIn(src, starts[i], lens[i]);
+    }
+    return this;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -17,7 +17,9 @@ import { PccError, toPccError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { withRetry } from '../../lib/retry';
 import type { DeadLetterValue } from '../../processors/pipeline';
-import { daysOf, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts, type AlertValue, type StoredPrediction } from './repository';
+import { CopyBinaryWriter } from './copy-binary';
+import { COPY_ROW_BYTES, daysOf, ensurePartitions, insertDeadLetters, insertPredictionRows, upsertAlerts, writePredictionRow, type AlertValue, type PredictionRows, type StoredPrediction } from './repository';
+import { predictionTranscoder, type PredictionTranscoder, type RowKey } from './transcode';
 
 export interface PostgresSinkDeps {
   config: Readonly<PccConfig>;
@@ -36,6 +38,8 @@ export interface PostgresSink {
 }
 
 const DAY_MS = 86_400_000;
+/** A COPY buffer above this is not kept for the next batch. */
+const MAX_KEPT_COPY_BYTES = 32 * 1024 * 1024;
 
 function sinkMetrics(registry: client.Registry) {
   const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T) ?? make();
@@ -62,51 +66,123 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
   let dbDown = false;
   let lastBatchAt = 0;
 
-  async function decodeAll(batch: EachBatchPayload['batch']) {
-    const predictions: StoredPrediction[] = [];
+  /** Per writer schema id: the Avro-to-COPY transcoder, or null where records are decoded (another layout, PCC_SINK_FAST_COPY=false). */
+  const transcoders = new Map<number, PredictionTranscoder | null>();
+  async function transcoderFor(schemaId: number): Promise<PredictionTranscoder | null> {
+    let t = transcoders.get(schemaId);
+    if (t !== undefined) return t;
+    try {
+      t = config.sink.fastCopy ? predictionTranscoder(await codec.writerSchema(schemaId)) : null;
+    } catch {
+      // An unknown id or an unreachable registry: the decoder below meets the same error and
+      // deals with it (dead letter, or retry); nothing is cached.
+      return null;
+    }
+    transcoders.set(schemaId, t);
+    return t;
+  }
+  /**
+   * The COPY buffer the next batch of predictions is written into, reused batch after batch (a
+   * fresh multi-megabyte buffer per batch cost its page faults every time). A batch takes it and
+   * gives it back only after its database commit, so a buffer a failed COPY may have left queued
+   * on a socket is never written into again.
+   */
+  let spareWriter: CopyBinaryWriter | null = null;
+
+  function deadLetterOf(batch: EachBatchPayload['batch'], msg: EachBatchPayload['batch']['messages'][number], err: unknown): DeadLetterValue {
+    const e = toPccError(err);
+    if (e.retriable || !e.code.startsWith('PCC_DECODE_')) throw e;
+    // Never lose a record silently: an unreadable one becomes a dead-letter row of its own.
+    return {
+      case_id: msg.key ? msg.key.toString('utf8') : null,
+      source: null,
+      source_topic: batch.topic,
+      source_partition: batch.partition,
+      source_offset: Number(msg.offset),
+      reason_code: e.code,
+      reason: `sink could not decode: ${e.message}`,
+      failed_at: now(),
+      payload: msg.value ? msg.value.subarray(0, 64 * 1024) : null,
+      payload_redacted: false,
+    };
+  }
+
+  /**
+   * Predictions straight into COPY rows: transcoded from their Avro bytes (sinks/postgres/
+   * transcode.ts), or, for a record the transcoder leaves, decoded and encoded as before.
+   */
+  async function predictionRows(batch: EachBatchPayload['batch'], w: CopyBinaryWriter, deadLetters: DeadLetterValue[]): Promise<PredictionRows> {
+    const keys: RowKey[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    w.reset();
+    for (const msg of batch.messages) {
+      const v = msg.value;
+      const at = w.position;
+      if (v && v.length > 5 && v[0] === 0) {
+        const id = v.readInt32BE(1);
+        const t = transcoders.has(id) ? transcoders.get(id)! : await transcoderFor(id);
+        if (t) {
+          const key = t(v, 5, w);
+          if (key) {
+            keys.push(key);
+            starts.push(at);
+            ends.push(w.position);
+            continue;
+          }
+          w.truncate(at);
+        }
+      }
+      let p: StoredPrediction;
+      try {
+        p = (await codec.decode(v, 'Prediction')).value as unknown as StoredPrediction;
+      } catch (err) {
+        deadLetters.push(deadLetterOf(batch, msg, err));
+        continue;
+      }
+      writePredictionRow(w, p);
+      keys.push({ caseId: p.case_id, source: p.source, predictedAt: p.predicted_at });
+      starts.push(at);
+      ends.push(w.position);
+    }
+    return { data: w.finish(), keys, starts, ends };
+  }
+
+  async function decodeAll(batch: EachBatchPayload['batch'], w: CopyBinaryWriter | null) {
     const deadLetters: DeadLetterValue[] = [];
     const alerts: AlertValue[] = [];
     const expected = schemaOf[batch.topic];
+    if (expected === 'Prediction') return { predictions: await predictionRows(batch, w!, deadLetters), deadLetters, alerts };
     for (const msg of batch.messages) {
       try {
         const { value } = await codec.decode(msg.value, expected);
-        if (expected === 'Prediction') predictions.push(value as unknown as StoredPrediction);
-        else if (expected === 'DeadLetter') deadLetters.push(value as unknown as DeadLetterValue);
+        if (expected === 'DeadLetter') deadLetters.push(value as unknown as DeadLetterValue);
         else alerts.push(value as unknown as AlertValue);
       } catch (err) {
-        const e = toPccError(err);
-        if (e.retriable || !e.code.startsWith('PCC_DECODE_')) throw e;
-        // Never lose a record silently: an unreadable one becomes a dead-letter row of its own.
-        deadLetters.push({
-          case_id: msg.key ? msg.key.toString('utf8') : null,
-          source: null,
-          source_topic: batch.topic,
-          source_partition: batch.partition,
-          source_offset: Number(msg.offset),
-          reason_code: e.code,
-          reason: `sink could not decode: ${e.message}`,
-          failed_at: now(),
-          payload: msg.value ? msg.value.subarray(0, 64 * 1024) : null,
-          payload_redacted: false,
-        });
+        deadLetters.push(deadLetterOf(batch, msg, err));
       }
     }
-    return { predictions, deadLetters, alerts };
+    return { predictions: null, deadLetters, alerts };
   }
 
   async function onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     m.received.inc({ topic: batch.topic }, batch.messages.length);
-    const { predictions, deadLetters, alerts } = await decodeAll(batch);
-    const days = daysOf(predictions.map((p) => p.predicted_at)).filter((d) => !knownDays.has(d));
+    let writer: CopyBinaryWriter | null = null;
+    if (schemaOf[batch.topic] === 'Prediction') {
+      writer = spareWriter ?? new CopyBinaryWriter(batch.messages.length * COPY_ROW_BYTES + 1_024);
+      spareWriter = null;
+    }
+    const { predictions, deadLetters, alerts } = await decodeAll(batch, writer);
+    const days = predictions ? daysOf(predictions.keys.map((k) => k.predictedAt)).filter((d) => !knownDays.has(d)) : [];
 
     const written = await withRetry(
       () =>
         inTransaction(pool, async (db) => {
           await ensurePartitions(db, days);
           return {
-            predictions: await insertPredictions(db, predictions),
+            predictions: predictions ? await insertPredictionRows(db, predictions) : {},
             deadLetters: await insertDeadLetters(db, deadLetters),
             alerts: await upsertAlerts(db, alerts),
           };
@@ -133,6 +209,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
 
     const last = batch.messages[batch.messages.length - 1].offset;
     await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    if (writer && writer.capacity <= MAX_KEPT_COPY_BYTES) spareWriter = writer;
 
     for (const [source, n] of Object.entries(written.predictions)) m.rows.inc({ table: 'predictions', source }, n);
     if (written.deadLetters) m.rows.inc({ table: 'dead_letters', source: 'all' }, written.deadLetters);

@@ -11,6 +11,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../../lib/db';
 import type { DeadLetterValue, PredictionValue } from '../../processors/pipeline';
 import { CopyBinaryWriter } from './copy-binary';
+import type { RowKey } from './transcode';
 
 export interface AlertValue {
   alert_id: string;
@@ -44,9 +45,6 @@ export async function ensurePartitions(db: Queryable, days: string[]): Promise<v
   await db.query('SELECT pcc.ensure_prediction_partition(d::date) FROM unnest($1::text[]) AS d', [days]);
 }
 
-/** Per connection: the COPY writer whose buffer the next batch reuses (absent while a batch uses it). */
-const copyWriters = new WeakMap<object, CopyBinaryWriter>();
-
 /** What `insertPredictions` needs: a client (COPY runs on one connection), not a pool. */
 export type CopyQueryable = Pick<pg.ClientBase, 'query'>;
 
@@ -60,25 +58,56 @@ const PREDICTION_COLUMNS = [
 export type StoredPrediction = Omit<PredictionValue, 'probabilities' | 'embedding'> & { probabilities: ArrayLike<number>; embedding: ArrayLike<number> };
 
 /** Bytes per row to reserve: a row with a 128-float embedding and a full excerpt is ~1.7 KB. */
-const COPY_ROW_BYTES = 2_048;
-/** A writer's buffer above this is not kept for the next batch. */
-const MAX_KEPT_COPY_BYTES = 32 * 1024 * 1024;
+export const COPY_ROW_BYTES = 2_048;
+
+/** One prediction as a binary COPY row, in PREDICTION_COLUMNS order (sinks/postgres/transcode.ts writes the same bytes from Avro). */
+export function writePredictionRow(w: CopyBinaryWriter, r: StoredPrediction): void {
+  w.row(22)
+    .text(r.case_id).text(r.source).text(r.intent).bool(r.is_privacy).float4(r.confidence)
+    .float4Array(r.probabilities).float4Array(r.embedding).text(r.model_version).text(r.redacted_excerpt)
+    .textArray(r.pii_found).textArray(r.warnings).text(r.channel).text(r.language).text(r.jurisdiction)
+    .timestamptz(r.received_at).timestamptz(r.predicted_at).float4(r.processing_ms)
+    .text(r.ground_truth_intent).text(r.batch_id).timestamptz(r.sla_due_at).int4(r.source_partition).int8(r.source_offset);
+}
+
 
 /**
- * Predictions as binary COPY data, in PREDICTION_COLUMNS order, in the writer's buffer (reset
- * first); the result is a view of that buffer, valid until the writer's next use.
+ * A batch of predictions already written as COPY rows: `data` is the whole COPY payload (header,
+ * rows, trailer); row i is data[starts[i], ends[i]) and has key keys[i].
  */
-export function encodePredictionsCopy(rows: readonly StoredPrediction[], writer: CopyBinaryWriter): Buffer {
+export interface PredictionRows {
+  data: Buffer;
+  keys: readonly RowKey[];
+  starts: readonly number[];
+  ends: readonly number[];
+}
+
+/**
+ * Predictions as binary COPY rows in the writer's buffer (reset first); `data` is a view of that
+ * buffer, valid until the writer's next use.
+ */
+export function encodePredictionRows(rows: readonly StoredPrediction[], writer: CopyBinaryWriter): PredictionRows {
   const w = writer.reset();
+  const starts: number[] = [];
+  const ends: number[] = [];
   for (const r of rows) {
-    w.row(22)
-      .text(r.case_id).text(r.source).text(r.intent).bool(r.is_privacy).float4(r.confidence)
-      .float4Array(r.probabilities).float4Array(r.embedding).text(r.model_version).text(r.redacted_excerpt)
-      .textArray(r.pii_found).textArray(r.warnings).text(r.channel).text(r.language).text(r.jurisdiction)
-      .timestamptz(r.received_at).timestamptz(r.predicted_at).float4(r.processing_ms)
-      .text(r.ground_truth_intent).text(r.batch_id).timestamptz(r.sla_due_at).int4(r.source_partition).int8(r.source_offset);
+    starts.push(w.position);
+    writePredictionRow(w, r);
+    ends.push(w.position);
   }
-  return w.finish();
+  const keys = rows.map((r) => ({ caseId: r.case_id, source: r.source, predictedAt: r.predicted_at }));
+  return { data: w.finish(), keys, starts, ends };
+}
+
+const COPY_HEADER_BYTES = 19;
+const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+
+/** The COPY payload of some of the rows (a replay or an in-batch duplicate left out). */
+function copySubset(rows: PredictionRows, take: readonly number[]): Buffer {
+  const parts = [rows.data.subarray(0, COPY_HEADER_BYTES)];
+  for (const i of take) parts.push(rows.data.subarray(rows.starts[i], rows.ends[i]));
+  parts.push(COPY_TRAILER);
+  return Buffer.concat(parts);
 }
 
 async function copyIn(db: CopyQueryable, sql: string, data: Buffer): Promise<void> {
@@ -97,16 +126,24 @@ async function copyIn(db: CopyQueryable, sql: string, data: Buffer): Promise<voi
  */
 export async function insertPredictions(db: CopyQueryable, rows: StoredPrediction[]): Promise<Record<string, number>> {
   if (rows.length === 0) return {};
+  return insertPredictionRows(db, encodePredictionRows(rows, new CopyBinaryWriter(rows.length * COPY_ROW_BYTES + 1_024)));
+}
+
+/** `insertPredictions` for rows already in COPY form (the sink's path). `rows.data` is not changed. */
+export async function insertPredictionRows(db: CopyQueryable, rows: PredictionRows): Promise<Record<string, number>> {
+  const n = rows.keys.length;
+  if (n === 0) return {};
   // One row per key inside the batch too: the ledger insert skips in-batch duplicates, and the
   // COPY below takes the rows whose key it inserted.
   const keyOf = (source: string, caseId: string) => `${source}\u0000${caseId}`;
   const seen = new Set<string>();
-  const uniq = rows.filter((r) => {
-    const k = keyOf(r.source, r.case_id);
-    if (seen.has(k)) return false;
+  const uniq: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(rows.keys[i].source, rows.keys[i].caseId);
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    uniq.push(i);
+  }
   // A savepoint outside a transaction block is an error: the guard that the two writes below
   // commit or roll back together (a ledger key without its row would hide the case for good).
   await db.query('SAVEPOINT pcc_insert_predictions');
@@ -114,7 +151,7 @@ export async function insertPredictions(db: CopyQueryable, rows: StoredPredictio
   // partitioned table (no staging table to fill, scan and join). Usually every key is new and
   // Postgres returns one count; when some were stored before (a replay), the insert is undone and
   // done again returning the keys it added, so that only their rows are copied.
-  const params = [uniq.map((r) => r.case_id), uniq.map((r) => r.source), uniq.map((r) => r.predicted_at)];
+  const params = [uniq.map((i) => rows.keys[i].caseId), uniq.map((i) => rows.keys[i].source), uniq.map((i) => rows.keys[i].predictedAt)];
   const insertKeys = `INSERT INTO pcc.prediction_keys (case_id, source, predicted_at)
      SELECT k.case_id, k.source, timestamptz 'epoch' + k.ms * interval '1 millisecond'
      FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(case_id, source, ms)
@@ -127,19 +164,12 @@ export async function insertPredictions(db: CopyQueryable, rows: StoredPredictio
     await db.query('ROLLBACK TO SAVEPOINT pcc_insert_predictions');
     const keys = (await db.query(`${insertKeys} RETURNING case_id, source`, params)).rows as { case_id: string; source: string }[];
     const isNew = new Set(keys.map((k) => keyOf(k.source, k.case_id)));
-    fresh = uniq.filter((r) => isNew.has(keyOf(r.source, r.case_id)));
+    fresh = uniq.filter((i) => isNew.has(keyOf(rows.keys[i].source, rows.keys[i].caseId)));
   }
-  // The COPY buffer is kept per connection and reused batch after batch: a fresh multi-megabyte
-  // buffer per batch cost its page faults every time. A batch takes it out of the map while it
-  // uses it and puts it back only after a successful COPY, so a second batch on the connection
-  // meanwhile gets its own, and a buffer a failed COPY may have left queued on the socket is
-  // never reused.
-  const writer = copyWriters.get(db) ?? new CopyBinaryWriter(fresh.length * COPY_ROW_BYTES + 1_024);
-  copyWriters.delete(db);
-  await copyIn(db, `COPY pcc.predictions (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, encodePredictionsCopy(fresh, writer));
-  if (writer.capacity <= MAX_KEPT_COPY_BYTES) copyWriters.set(db, writer);
+  const data = fresh.length === n ? rows.data : copySubset(rows, fresh);
+  await copyIn(db, `COPY pcc.predictions (${PREDICTION_COLUMNS}) FROM STDIN (FORMAT binary)`, data);
   const bySource: Record<string, number> = {};
-  for (const r of fresh) bySource[r.source] = (bySource[r.source] ?? 0) + 1;
+  for (const i of fresh) bySource[rows.keys[i].source] = (bySource[rows.keys[i].source] ?? 0) + 1;
   return bySource;
 }
 

@@ -116,4 +116,55 @@ describe('poison input and repairable cases (real services)', function () {
     const dl = await h.pool.query(`SELECT replay_count FROM pcc.dead_letters WHERE case_id = $1`, [big.case_id]);
     expect(dl.rows[0].replay_count).to.equal(2);
   });
+  it('sink: stores predictions transcoded from Avro or decoded, once each, and dead-letters unreadable ones', async () => {
+    const topic = h.config.topics.predictions;
+    const sink = h.start('sink');
+    const id = `tc-${Date.now()}`;
+    const now = Date.now();
+    const pred = (caseId: string, over: Record<string, unknown> = {}) => ({
+      case_id: caseId, source: 'real', intent: 'access_request', is_privacy: true, confidence: 0.75,
+      probabilities: Array.from({ length: 9 }, (_, i) => i / 10), embedding: Array.from({ length: 128 }, (_, i) => Math.fround(Math.sin(i))),
+      model_version: 'test', redacted_excerpt: 'Send me my data, [EMAIL] é日😀', pii_found: ['email'], warnings: [],
+      channel: 'email', language: null, jurisdiction: 'GDPR', received_at: now - 1000, predicted_at: now, processing_ms: 1.5,
+      ground_truth_intent: null, batch_id: null, sla_due_at: now + 86_400_000, source_partition: 2, source_offset: 41, ...over,
+    });
+    const enc = (v: object) => h.codec.encode(topic, v);
+    const good = await enc(pred(`${id}-good`));
+    const bad = await enc(pred(`${id}-utf8`, { redacted_excerpt: 'plain MARK text' }));
+    const at = bad.indexOf('MARK');
+    bad[at] = 0xc3; // a lead byte without its continuation
+    // pii_found in two blocks: valid Avro the transcoder leaves to the decoder.
+    const plain = await enc(pred(`${id}-blocks`, { pii_found: ['email'] }));
+    const pii = plain.indexOf('email', plain.indexOf('😀')) - 2;
+    const blocks = Buffer.concat([plain.subarray(0, pii + 7), Buffer.from([2, 2, 0x61]), plain.subarray(pii + 7)]);
+    const truncated = good.subarray(0, good.length - 9);
+    const synthetic = await enc(pred(`${id}-good`, { source: 'synthetic', ground_truth_intent: 'access_request', batch_id: 'b1' }));
+    const producer = h.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [good, bad, blocks, truncated, good, synthetic].map((value, i) => ({ key: `k${i}`, value, partition: 0 })),
+    });
+    await producer.disconnect();
+    await waitFor(async () => {
+      const { rows } = await h.pool.query(`SELECT (SELECT count(*) FROM pcc.predictions WHERE case_id LIKE $1)::int AS p, (SELECT count(*) FROM pcc.dead_letters WHERE source_topic = $2)::int AS d`, [`${id}-%`, topic]);
+      return rows[0].p >= 3 && rows[0].d >= 2;
+    }, { timeoutMs: 120_000, intervalMs: 300, what: 'the hand-written predictions' });
+    const dl = await h.pool.query<{ reason_code: string }>('SELECT reason_code FROM pcc.dead_letters WHERE source_topic = $1 ORDER BY source_offset', [topic]);
+    expect(dl.rows.map((r) => r.reason_code)).to.deep.equal(['PCC_DECODE_INVALID_UTF8', 'PCC_DECODE_AVRO']);
+    const { rows } = await h.pool.query(
+      `SELECT case_id, source, redacted_excerpt, pii_found, embedding, probabilities, sla_due_at, source_offset, batch_id FROM pcc.predictions WHERE case_id LIKE $1 ORDER BY case_id, source`,
+      [`${id}-%`],
+    );
+    expect(rows.map((r) => `${r.case_id}/${r.source}`)).to.deep.equal([`${id}-blocks/real`, `${id}-good/real`, `${id}-good/synthetic`]);
+    expect(rows[0].pii_found).to.deep.equal(['email', 'a']);
+    expect(rows[1].redacted_excerpt).to.equal('Send me my data, [EMAIL] é日😀');
+    expect(rows[1].embedding.map(Math.fround)).to.deep.equal(pred('x').embedding);
+    expect(rows[1].probabilities.map(Math.fround)).to.deep.equal(pred('x').probabilities.map(Math.fround));
+    expect(rows[1].sla_due_at.getTime()).to.equal(now + 86_400_000);
+    expect(Number(rows[1].source_offset)).to.equal(41);
+    expect(rows[2].batch_id).to.equal('b1');
+    // The earlier tests' pipelines may still run a sink in the same group; either may have written.
+    await sink.kill('SIGTERM');
+  });
 });

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { createPool, inTransaction } from '../../../../lib/db';
 import { migrate } from '../../../../lib/migrations';
 import type { DeadLetterValue, PredictionValue } from '../../../../processors/pipeline';
-import { daysOf, dropOldPartitions, ensurePartitions, insertDeadLetters, insertPredictions, upsertAlerts } from '../../../../sinks/postgres/repository';
+import { CopyBinaryWriter } from '../../../../sinks/postgres/copy-binary';
+import { daysOf, dropOldPartitions, ensurePartitions, insertDeadLetters, encodePredictionRows, insertPredictionRows, insertPredictions, upsertAlerts } from '../../../../sinks/postgres/repository';
 import { createTestDatabase } from '../../../helpers';
 
 const DAY = 86_400_000;
@@ -120,7 +121,7 @@ describe('Postgres sink repository (real Postgres)', () => {
     expect(rows[1].embedding).to.deep.equal(rows[0].embedding);
   });
 
-  it('reuses one COPY buffer per connection across batches of changing size, and stores each batch as given', async () => {
+  it('stores batches of changing size written one after another into one reused COPY buffer (the sink\'s way), each as given', async () => {
     const client = await pool.connect();
     try {
       const rnd = (k: number) => Math.fround(Math.sin(k) * 3);
@@ -131,9 +132,10 @@ describe('Postgres sink repository (real Postgres)', () => {
       // Big, then small (the kept buffer holds stale bytes past the new end), then bigger (it grows).
       const batches = [batch('big', 200, 280), batch('small', 3, 5), batch('bigger', 900, 280)];
       await ensurePartitions(pool, daysOf([batches[0][0].predicted_at]));
+      const writer = new CopyBinaryWriter(1024);
       for (const b of batches) {
         await client.query('BEGIN');
-        expect(await insertPredictions(client, b)).to.deep.equal({ real: b.length });
+        expect(await insertPredictionRows(client, encodePredictionRows(b, writer))).to.deep.equal({ real: b.length });
         await client.query('COMMIT');
       }
       const { rows } = await pool.query(`SELECT case_id, redacted_excerpt, embedding FROM pcc.predictions WHERE case_id LIKE 'reuse-%'`);
