@@ -143,6 +143,8 @@ export interface ThroughputResult {
   db_bytes_per_case: { predictions: number; prediction_keys: number } | null;
   /** Processor batches by size (upper bound of the histogram bucket → batches), over the phase. */
   processor_batch_sizes: Record<string, number>;
+  /** Rows stored in each second from the first produce: the ramp-up, the steady rate and the drain. */
+  stored_by_second: number[];
   complete: boolean;
   error?: string;
 }
@@ -190,6 +192,13 @@ export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm:
     )
     .then((x) => x.rows[0], () => null);
   const endMs = r.reached ? rows[0].last_ms : Date.now();
+  const bySecond = await stack.pool.query<{ s: number; n: number }>(
+    `SELECT floor(extract(epoch FROM stored_at) - $1::float8 / 1000)::int AS s, count(*)::int AS n
+       FROM pcc.predictions WHERE stored_at >= to_timestamp($1::float8 / 1000) GROUP BY 1 ORDER BY 1`,
+    [r.timing.firstSendAt],
+  );
+  const storedBySecond: number[] = [];
+  for (const x of bySecond.rows) if (x.s >= 0 && x.s < 3600) storedBySecond[x.s] = x.n;
   const seconds = (endMs - r.timing.firstSendAt) / 1000;
   const n = messages.length;
   const perCase = (a: number, b: number) => round(((b - a) * 1e6) / n, 1);
@@ -223,6 +232,7 @@ export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm:
     machine_busy_share: busyShare(m0, m1),
     db_bytes_per_case: size && rows[0].n ? { predictions: Math.round(size.p / rows[0].n), prediction_keys: Math.round(size.k / rows[0].n) } : null,
     processor_batch_sizes: bucketCounts(before.batchBuckets, after.batchBuckets),
+    stored_by_second: Array.from(storedBySecond, (v) => v ?? 0),
     complete: r.reached,
     ...(r.reached ? {} : { error: `${stored} of ${n} rows stored: ${r.reason}` }),
   };
@@ -250,6 +260,11 @@ export interface LatencyResult {
   e2e_ms: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
   received_to_predicted_ms: { p50: number | null; p99: number | null };
   predicted_to_stored_ms: { p50: number | null; p99: number | null };
+  /**
+   * By second of produce time (from the phase's start): cases, p50/p99/max of end to end. Shows
+   * whether the tail is spread evenly (queueing) or comes from a few stalled seconds.
+   */
+  by_second: { s: number; cases: number; p50: number; p99: number; max: number }[];
   complete: boolean;
   error?: string;
 }
@@ -288,6 +303,14 @@ export async function measureLatency(stack: BenchStack, pipe: Pipeline, factory:
   );
   const q = rows[0] as Record<string, number | null>;
   const ms = (v: number | null) => (v === null ? null : round(Number(v), 1));
+  const perSecond = await stack.pool.query<{ s: number; cases: number; p50: number; p99: number; max: number }>(
+    `SELECT s::int AS s, count(*)::int AS cases,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY e2e)::float8 AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY e2e)::float8 AS p99, max(e2e)::float8 AS max
+       FROM (SELECT floor(extract(epoch FROM received_at) - $1::float8 / 1000) AS s, extract(epoch FROM stored_at - received_at) * 1000 AS e2e
+               FROM pcc.predictions WHERE case_id LIKE 'lat-%') t
+      GROUP BY s ORDER BY s`,
+    [paced.startedAt],
+  );
   return {
     rate_per_s: Math.round(ratePerS),
     achieved_rate_per_s: Math.round(paced.achievedPerS),
@@ -297,6 +320,7 @@ export async function measureLatency(stack: BenchStack, pipe: Pipeline, factory:
     e2e_ms: { p50: ms(q.p50), p95: ms(q.p95), p99: ms(q.p99), max: ms(q.max) },
     received_to_predicted_ms: { p50: ms(q.pr50), p99: ms(q.pr99) },
     predicted_to_stored_ms: { p50: ms(q.st50), p99: ms(q.st99) },
+    by_second: perSecond.rows.map((x) => ({ s: x.s, cases: x.cases, p50: round(x.p50, 1), p99: round(x.p99, 1), max: round(x.max, 1) })),
     complete: w.reached,
     ...(w.reached ? {} : { error: `${w.value - baseline} of ${paced.sent} stored: ${w.reason}` }),
   };

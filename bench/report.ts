@@ -56,6 +56,7 @@ export function markdown(r: any): string {
   L.push(`| producer alone (bench, 1000/batch) | ${fmt(r.pipeline?.throughput?.produce_only_cases_per_s)} | while the pipeline ran |`);
   const tpd = r.pipeline?.throughput;
   if (tpd?.db_bytes_per_case) L.push('', `On disk per stored case: ${fmt(tpd.db_bytes_per_case.predictions)} bytes in pcc.predictions and ${fmt(tpd.db_bytes_per_case.prediction_keys)} in pcc.prediction_keys (indexes and TOAST included).`);
+  if (tpd?.stored_by_second?.length) L.push('', `Rows stored per second from the first produce: ${tpd.stored_by_second.map((v: number) => fmt(v)).join(' · ')}.`);
   if (tpd?.processor_batch_sizes) L.push('', `Processor batches by size: ${Object.entries(tpd.processor_batch_sizes).map(([k, v]) => `${k}: ${v}`).join(', ')}.`);
   L.push('', '## Latency', '');
   const lat = r.pipeline?.latency;
@@ -65,6 +66,10 @@ export function markdown(r: any): string {
     L.push(`| received → stored (end to end) | ${fmt(lat.e2e_ms.p50, 1)} ms | ${fmt(lat.e2e_ms.p95, 1)} ms | ${fmt(lat.e2e_ms.p99, 1)} ms | ${fmt(lat.e2e_ms.max, 1)} ms |`);
     L.push(`| received → predicted (processor) | ${fmt(lat.received_to_predicted_ms.p50, 1)} ms | | ${fmt(lat.received_to_predicted_ms.p99, 1)} ms | |`);
     L.push(`| predicted → stored (sink) | ${fmt(lat.predicted_to_stored_ms.p50, 1)} ms | | ${fmt(lat.predicted_to_stored_ms.p99, 1)} ms | |`);
+    if (lat.by_second?.length) {
+      L.push('', 'End to end by second of produce time (ms): p99 / max per second:', '');
+      L.push(lat.by_second.map((b: { s: number; p99: number; max: number }) => `${b.s}: ${fmt(b.p99, 0)}/${fmt(b.max, 0)}`).join(' · '));
+    }
   } else L.push('not measured');
   L.push('', '## CPU per case (µs)', '');
   const s = r.stage_cpu_us ?? {};
