@@ -69,8 +69,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
   /** Per writer schema id: the Avro-to-COPY transcoder, or null where records are decoded (another layout, PCC_SINK_FAST_COPY=false). */
   const transcoders = new Map<number, PredictionTranscoder | null>();
   async function transcoderFor(schemaId: number): Promise<PredictionTranscoder | null> {
-    let t = transcoders.get(schemaId);
-    if (t !== undefined) return t;
+    let t: PredictionTranscoder | null;
     try {
       t = config.sink.fastCopy ? predictionTranscoder(await codec.writerSchema(schemaId)) : null;
     } catch {
@@ -121,7 +120,9 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
       const at = w.position;
       if (v && v.length > 5 && v[0] === 0) {
         const id = v.readInt32BE(1);
-        const t = transcoders.has(id) ? transcoders.get(id)! : await transcoderFor(id);
+        // The map is read first: an await per record would cost a microtask each.
+        const known = transcoders.get(id);
+        const t = known !== undefined ? known : await transcoderFor(id);
         if (t) {
           const key = t(v, 5, w);
           if (key) {
