@@ -80,6 +80,28 @@ export function snapshotServices(): CpuSnapshot {
   return out;
 }
 
+/**
+ * Seconds since the oldest process of a service started (from /proc: its start time in clock
+ * ticks since boot, USER_HZ = 100 on Linux), or null when none is found on this machine.
+ */
+export function serviceUptimeSeconds(service: ServiceName): number | null {
+  let best: number | null = null;
+  try {
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    for (const [pid, snap] of snapshotServices()) {
+      if (snap.service !== service) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, starttime field 22.
+      const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / 100;
+      const age = uptime - started;
+      if (Number.isFinite(age) && (best === null || age > best)) best = age;
+    }
+  } catch {
+    return best;
+  }
+  return best === null ? null : Math.round(best);
+}
+
 /** CPU seconds per service between two snapshots (a process started in between counts from zero). */
 export function serviceCpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<ServiceName, number> {
   const out: Record<ServiceName, number> = { kafka: 0, registry: 0, postgres: 0 };
