@@ -102,10 +102,10 @@ export async function runBench(opts: BenchOptions): Promise<number> {
   const notes: string[] = [];
   // A freshly started broker costs the pipeline more: in the runs of 2026-11-29 the first full
   // run after `make up` spent 25-28 us of broker CPU per case against 8-16 on a broker that had
-  // been busy for a while (ratio 0.59-0.62 against 0.64-0.75). Its JVM compiles for minutes
-  // (~23 s of JIT time in that first run, jcmd PerfCounter java.ci.totalTime), but neither a
-  // compiler-1-only broker nor a pre-touched heap removed the difference, so the cause is not
-  // pinned down; the run says so rather than hiding it behind a warm-up of unknown length.
+  // been busy for a while (ratio 0.59-0.62 against 0.64-0.75). A young broker's JVM is still
+  // compiling (its C2 thread took ~4.5 s of CPU per 200,000-case run in the first two runs after a
+  // start), but a compiler-1-only broker, a pre-touched heap and a 20,000-case warm-up did not
+  // remove the difference (docs/scaling.md). The run says so rather than guessing a warm-up.
   const brokerUptime = serviceUptimeSeconds('kafka');
   if (brokerUptime !== null && brokerUptime < BROKER_WARM_S) {
     notes.push(`the Kafka broker had been running for ${brokerUptime} s when this run began; the first runs after a broker start spent 25-28 us of broker CPU per case against 8-16 on a broker busy for longer (ratio ~0.60 against 0.64-0.75, 2026-11-29): run again for steady-state figures`);
