@@ -11,9 +11,10 @@
  * partition that moves between two live instances mid-batch can, rarely, be predicted twice;
  * the Postgres sink's idempotency ledger keeps one row per (case_id, source) regardless.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
+import type { EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
 import client from 'prom-client';
 import type { Codec } from '../lib/codec';
+import { superviseConsumer, type SupervisedConsumer } from '../lib/consumer-supervisor';
 import type { PccConfig } from '../lib/config';
 import { PccError } from '../lib/errors';
 import { createProducer } from '../lib/kafka';
@@ -98,7 +99,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   };
   const pipelineDeps: PipelineDeps = { decode: (buf, expected) => codec.decode(buf, expected), classifier, limits: config.processor, topics: routes, now };
   const transactionalId = `${config.processor.transactionalId}-${deps.instanceId ?? '0'}`;
-  let consumer: Consumer | undefined;
+  let supervised: SupervisedConsumer | undefined;
   let producer: Producer | undefined;
   let producerNeedsReset = false;
   let encodePrediction: ((value: unknown) => Buffer) | undefined;
@@ -125,7 +126,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
   let running = false;
   let lastBatchAt = 0;
-  let crashed: string | null = null;
 
   // A fetch can hold thousands of cases per partition. They go through in transactions of at most
   // PCC_PROCESSOR_MAX_BATCH cases, each committing its own offsets: a backlog then never becomes
@@ -271,43 +271,55 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await producer.connect();
       encodePrediction = await codec.encoderFor(t.predictions);
       encodeDeadLetter = await codec.encoderFor(t.dlq);
-      consumer = kafka.consumer({
-        groupId: config.processor.groupId,
-        readUncommitted: false,
-        // A killed instance's partitions move after this long; batches take well under a second.
-        sessionTimeout: 15_000,
-        rebalanceTimeout: 30_000,
-        heartbeatInterval: 3_000,
-        maxBytesPerPartition: 2 * 1024 * 1024,
-        maxWaitTimeInMs: 250,
+      supervised = superviseConsumer({
+        name: 'processor',
+        logger: log,
+        create: () =>
+          kafka.consumer({
+            groupId: config.processor.groupId,
+            readUncommitted: false,
+            // A killed instance's partitions move after this long; batches take well under a second.
+            sessionTimeout: 15_000,
+            rebalanceTimeout: 30_000,
+            heartbeatInterval: 3_000,
+            maxBytesPerPartition: 2 * 1024 * 1024,
+            maxWaitTimeInMs: 250,
+          }),
+        run: async (c) => {
+          await c.connect();
+          await c.subscribe({ topics: [t.casesReal, t.casesSynthetic], fromBeginning: true });
+          await c.run({
+            autoCommit: false,
+            partitionsConsumedConcurrently: 1,
+            // onBatch resolves each committed slice itself: a batch left half-done (rebalance, stop) is
+            // fetched again from the first case it did not commit.
+            eachBatchAutoResolve: false,
+            eachBatch: onBatch,
+          });
+        },
+        // A new consumer comes with a new transactional producer (its initTransactions aborts
+        // whatever the old one left open).
+        beforeRebuild: () => {
+          producerNeedsReset = true;
+        },
+        // Rebuilds that never rejoin: stop the process (non-zero exit, see runParts) so that its
+        // supervisor starts it again, rather than sit idle behind a green health check.
+        onGiveUp: (reason) => {
+          log.error('giving up on the consumer', { reason });
+          process.kill(process.pid, 'SIGTERM');
+        },
       });
-      consumer.on(consumer.events.CRASH, (e) => {
-        crashed = (e.payload.error as Error)?.message ?? 'crash';
-        log.error('consumer crashed', { error: crashed, restart: e.payload.restart });
-        if (e.payload.restart) crashed = null;
-        // A consumer that kafkajs will not restart would sit idle behind a green process: stop
-        // the process (non-zero exit, see runParts) so that its supervisor starts it again.
-        else process.kill(process.pid, 'SIGTERM');
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [t.casesReal, t.casesSynthetic], fromBeginning: true });
       running = true;
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 1,
-        // onBatch resolves each committed slice itself: a batch left half-done (rebalance, stop) is
-        // fetched again from the first case it did not commit.
-        eachBatchAutoResolve: false,
-        eachBatch: onBatch,
-      });
+      await supervised.start();
       log.info('processor started', { topics: [t.casesReal, t.casesSynthetic], group: config.processor.groupId, transactional_id: transactionalId, model: classifier.version });
     },
     async stop() {
       running = false;
-      await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
+      await supervised?.stop().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
       await producer?.disconnect().catch((e) => log.warn('producer disconnect failed', { error: (e as Error).message }));
     },
     health() {
+      const crashed = supervised?.crashed ?? null;
       return { ok: running && crashed === null, detail: { running, crashed, last_batch_at: lastBatchAt ? new Date(lastBatchAt).toISOString() : null } };
     },
   };

@@ -11,6 +11,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import client from 'prom-client';
 import type { Codec, SchemaName } from '../../lib/codec';
+import { superviseConsumer, type SupervisedConsumer } from '../../lib/consumer-supervisor';
 import type { PccConfig } from '../../lib/config';
 import { inTransaction, isDbUnavailable } from '../../lib/db';
 import { PccError, toPccError } from '../../lib/errors';
@@ -61,7 +62,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
   const schemaOf: Record<string, SchemaName> = { [t.predictions]: 'Prediction', [t.dlq]: 'DeadLetter', [t.alerts]: 'Alert' };
   const knownDays = new Set<string>();
   const abort = new AbortController();
-  let consumer: Consumer | undefined;
+  let supervised: SupervisedConsumer | undefined;
   let running = false;
   let dbDown = false;
   let lastBatchAt = 0;
@@ -166,7 +167,8 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
     return { predictions: null, deadLetters, alerts };
   }
 
-  async function onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /** `consumer`: the one the batch came from (it commits the batch's offsets). */
+  async function onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload, consumer: Consumer): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     m.received.inc({ topic: batch.topic }, batch.messages.length);
@@ -209,7 +211,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
     days.forEach((d) => knownDays.add(d));
 
     const last = batch.messages[batch.messages.length - 1].offset;
-    await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
     if (writer && writer.capacity <= MAX_KEPT_COPY_BYTES) spareWriter = writer;
 
     for (const [source, n] of Object.entries(written.predictions)) m.rows.inc({ table: 'predictions', source }, n);
@@ -227,20 +229,33 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
       const ahead = Array.from({ length: config.sink.partitionsAheadDays + 1 }, (_, i) => new Date(today + i * DAY_MS).toISOString().slice(0, 10));
       await ensurePartitions(pool, ahead);
       ahead.forEach((d) => knownDays.add(d));
-      consumer = kafka.consumer({ groupId: config.sink.groupId, readUncommitted: false, sessionTimeout: 15_000, rebalanceTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024 });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [t.predictions, t.dlq, t.alerts], fromBeginning: true });
+      supervised = superviseConsumer({
+        name: 'sink',
+        logger: log,
+        create: () => kafka.consumer({ groupId: config.sink.groupId, readUncommitted: false, sessionTimeout: 15_000, rebalanceTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024 }),
+        run: async (c) => {
+          await c.connect();
+          await c.subscribe({ topics: [t.predictions, t.dlq, t.alerts], fromBeginning: true });
+          await c.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 1, eachBatch: (payload) => onBatch(payload, c) });
+        },
+        // Rebuilds that never rejoin: stop the process (non-zero exit) for its supervisor.
+        onGiveUp: (reason) => {
+          log.error('giving up on the consumer', { reason });
+          process.kill(process.pid, 'SIGTERM');
+        },
+      });
       running = true;
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 1, eachBatch: onBatch });
+      await supervised.start();
       log.info('postgres sink started', { topics: [t.predictions, t.dlq, t.alerts], group: config.sink.groupId });
     },
     async stop() {
       running = false;
       abort.abort(new Error('sink stopping'));
-      await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
+      await supervised?.stop().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
     },
     health() {
-      return { ok: running && !dbDown, detail: { running, db_down: dbDown, last_batch_at: lastBatchAt ? new Date(lastBatchAt).toISOString() : null } };
+      const crashed = supervised?.crashed ?? null;
+      return { ok: running && !dbDown && crashed === null, detail: { running, db_down: dbDown, crashed, last_batch_at: lastBatchAt ? new Date(lastBatchAt).toISOString() : null } };
     },
   };
 }
