@@ -11,6 +11,10 @@
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Bytes before the first row: the signature, the flags and the header extension length. */
+export const COPY_HEADER_BYTES = SIGNATURE.length + 8;
+/** The end of the data: a field count of -1. */
+export const COPY_TRAILER: Readonly<Buffer> = Buffer.from([0xff, 0xff]);
 /** Microseconds between the Unix epoch and Postgres' (2000-01-01T00:00:00Z). */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
@@ -31,12 +35,12 @@ export class CopyBinaryWriter {
     SIGNATURE.copy(this.buf, 0);
     this.view.setInt32(11, 0); // flags: no OIDs
     this.view.setInt32(15, 0); // header extension length
-    this.pos = 19;
+    this.pos = COPY_HEADER_BYTES;
   }
 
   /** Starts a new COPY payload in the same buffer (the previous one must no longer be in use). */
   reset(): this {
-    this.pos = 19;
+    this.pos = COPY_HEADER_BYTES;
     return this;
   }
 
@@ -52,7 +56,7 @@ export class CopyBinaryWriter {
 
   /** Drops what was written after `pos` (a row begun and then abandoned). */
   truncate(pos: number): this {
-    if (pos < 19 || pos > this.pos) throw new RangeError(`cannot truncate to ${pos} (at ${this.pos})`);
+    if (pos < COPY_HEADER_BYTES || pos > this.pos) throw new RangeError(`cannot truncate to ${pos} (at ${this.pos})`);
     this.pos = pos;
     return this;
   }

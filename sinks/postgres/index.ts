@@ -19,8 +19,8 @@ import type { Logger } from '../../lib/logger';
 import { withRetry } from '../../lib/retry';
 import type { DeadLetterValue } from '../../processors/pipeline';
 import { CopyBinaryWriter } from './copy-binary';
-import { COPY_ROW_BYTES, daysOf, ensurePartitions, insertDeadLetters, insertPredictionRows, upsertAlerts, writePredictionRow, type AlertValue, type PredictionRows, type StoredPrediction } from './repository';
-import { predictionTranscoder, type PredictionTranscoder, type RowKey } from './transcode';
+import { COPY_ROW_BYTES, daysOf, ensurePartitions, insertDeadLetters, insertPredictionRows, PredictionRowsBuilder, upsertAlerts, type AlertValue, type PredictionRows, type StoredPrediction } from './repository';
+import { predictionTranscoder, type PredictionTranscoder } from './transcode';
 
 export interface PostgresSinkDeps {
   config: Readonly<PccConfig>;
@@ -112,10 +112,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
    * transcode.ts), or, for a record the transcoder leaves, decoded and encoded as before.
    */
   async function predictionRows(batch: EachBatchPayload['batch'], w: CopyBinaryWriter, deadLetters: DeadLetterValue[]): Promise<PredictionRows> {
-    const keys: RowKey[] = [];
-    const starts: number[] = [];
-    const ends: number[] = [];
-    w.reset();
+    const rows = new PredictionRowsBuilder(w);
     for (const msg of batch.messages) {
       const v = msg.value;
       const at = w.position;
@@ -127,9 +124,7 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
         if (t) {
           const key = t(v, 5, w);
           if (key) {
-            keys.push(key);
-            starts.push(at);
-            ends.push(w.position);
+            rows.added(key, at);
             continue;
           }
           w.truncate(at);
@@ -142,12 +137,9 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
         deadLetters.push(deadLetterOf(batch, msg, err));
         continue;
       }
-      writePredictionRow(w, p);
-      keys.push({ caseId: p.case_id, source: p.source, predictedAt: p.predicted_at });
-      starts.push(at);
-      ends.push(w.position);
+      rows.add(p);
     }
-    return { data: w.finish(), keys, starts, ends };
+    return rows.finish();
   }
 
   async function decodeAll(batch: EachBatchPayload['batch'], w: CopyBinaryWriter | null) {

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../../lib/db';
 import type { DeadLetterValue, PredictionValue } from '../../processors/pipeline';
-import { CopyBinaryWriter } from './copy-binary';
+import { COPY_HEADER_BYTES, COPY_TRAILER, CopyBinaryWriter } from './copy-binary';
 import type { RowKey } from './transcode';
 
 export interface AlertValue {
@@ -83,24 +83,44 @@ export interface PredictionRows {
 }
 
 /**
- * Predictions as binary COPY rows in the writer's buffer (reset first); `data` is a view of that
- * buffer, valid until the writer's next use.
+ * Collects a batch's COPY rows in one writer (reset when the builder is made) with each row's key
+ * and byte range: rows encoded from predictions (`add`), or written by the caller straight into
+ * the writer (`added`, sinks/postgres/transcode.ts).
  */
-export function encodePredictionRows(rows: readonly StoredPrediction[], writer: CopyBinaryWriter): PredictionRows {
-  const w = writer.reset();
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (const r of rows) {
-    starts.push(w.position);
-    writePredictionRow(w, r);
-    ends.push(w.position);
+export class PredictionRowsBuilder {
+  private readonly keys: RowKey[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor(readonly writer: CopyBinaryWriter) {
+    writer.reset();
   }
-  const keys = rows.map((r) => ({ caseId: r.case_id, source: r.source, predictedAt: r.predicted_at }));
-  return { data: w.finish(), keys, starts, ends };
+
+  add(r: StoredPrediction): void {
+    const start = this.writer.position;
+    writePredictionRow(this.writer, r);
+    this.added({ caseId: r.case_id, source: r.source, predictedAt: r.predicted_at }, start);
+  }
+
+  /** Records the row the caller wrote into the writer since `start`. */
+  added(key: RowKey, start: number): void {
+    this.keys.push(key);
+    this.starts.push(start);
+    this.ends.push(this.writer.position);
+  }
+
+  /** The rows; `data` is a view of the writer's buffer, valid until the writer's next use. */
+  finish(): PredictionRows {
+    return { data: this.writer.finish(), keys: this.keys, starts: this.starts, ends: this.ends };
+  }
 }
 
-const COPY_HEADER_BYTES = 19;
-const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+/** Predictions as binary COPY rows in the writer's buffer (see PredictionRowsBuilder). */
+export function encodePredictionRows(rows: readonly StoredPrediction[], writer: CopyBinaryWriter): PredictionRows {
+  const b = new PredictionRowsBuilder(writer);
+  for (const r of rows) b.add(r);
+  return b.finish();
+}
 
 /** The COPY payload of some of the rows (a replay or an in-batch duplicate left out). */
 function copySubset(rows: PredictionRows, take: readonly number[]): Buffer {
