@@ -10,7 +10,7 @@
  * The supervisor makes a fresh consumer (disconnect, create, connect, subscribe, run) when
  * kafkajs will not restart one, and when a restarted one has not joined its group within
  * `rejoinTimeoutMs`. Each rebuild waits longer (up to 30 s); after `maxRebuilds` in a row without
- * a join it gives up and calls `onGiveUp` (the services stop the process, for their supervisor).
+ * a join it gives up: by default it stops the process, for the process's own supervisor.
  * Offsets are committed only with the work (the processor's transactions, the sink's commit after
  * its database commit), so a rebuilt consumer resumes at the first uncommitted record.
  */
@@ -35,7 +35,12 @@ export interface SuperviseOptions {
   run: (consumer: Consumer) => Promise<void>;
   /** Called before a rebuilt consumer runs (the processor replaces its transactional producer). */
   beforeRebuild?: () => Promise<void> | void;
-  onGiveUp: (reason: string) => void;
+  /**
+   * After `maxRebuilds` without a join. By default the process is stopped (SIGTERM: the services
+   * exit non-zero, see runParts) so that its supervisor starts it again, rather than sit idle
+   * behind a green health check.
+   */
+  onGiveUp?: (reason: string) => void;
   rejoinTimeoutMs?: number;
   maxRebuilds?: number;
   /** First wait before a rebuild; doubled each time, at most 30 s. */
@@ -91,7 +96,12 @@ export function superviseConsumer(o: SuperviseOptions): SupervisedConsumer {
   function scheduleRebuild(reason: string): void {
     if (stopped || rebuilding) return;
     if (rebuilds >= maxRebuilds) {
-      o.onGiveUp(`${o.name} consumer: ${rebuilds} rebuilds without joining its group (${reason})`);
+      const why = `${o.name} consumer: ${rebuilds} rebuilds without joining its group (${reason})`;
+      if (o.onGiveUp) o.onGiveUp(why);
+      else {
+        o.logger.error('giving up on the consumer', { reason: why });
+        process.kill(process.pid, 'SIGTERM');
+      }
       return;
     }
     const delayMs = Math.min(30_000, backoffMs * 2 ** rebuilds);

@@ -302,12 +302,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         beforeRebuild: () => {
           producerNeedsReset = true;
         },
-        // Rebuilds that never rejoin: stop the process (non-zero exit, see runParts) so that its
-        // supervisor starts it again, rather than sit idle behind a green health check.
-        onGiveUp: (reason) => {
-          log.error('giving up on the consumer', { reason });
-          process.kill(process.pid, 'SIGTERM');
-        },
       });
       running = true;
       await supervised.start();

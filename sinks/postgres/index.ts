@@ -230,11 +230,6 @@ export function createPostgresSink(deps: PostgresSinkDeps): PostgresSink {
           await c.subscribe({ topics: [t.predictions, t.dlq, t.alerts], fromBeginning: true });
           await c.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 1, eachBatch: (payload) => onBatch(payload, c) });
         },
-        // Rebuilds that never rejoin: stop the process (non-zero exit) for its supervisor.
-        onGiveUp: (reason) => {
-          log.error('giving up on the consumer', { reason });
-          process.kill(process.pid, 'SIGTERM');
-        },
       });
       running = true;
       await supervised.start();
