@@ -128,9 +128,25 @@ async function pushAndWait(stack: BenchStack, pipe: Pipeline, messages: Message[
   }
 }
 
+/** One warm-up round: the pipeline over cases that are not measured, and what it cost. */
+export interface WarmupRound {
+  cases: number;
+  cases_per_s: number;
+  /** The broker's CPU (utime+stime) per case over the round; null when the broker is not a local process. */
+  kafka_broker_cpu_us_per_case: number | null;
+}
+
+/** Warm-up before the measured pass: `rounds` rounds, each of cases encoded on demand (distinct case ids). */
+export interface Warmup {
+  rounds: number;
+  encode: (round: number) => Promise<Message[]>;
+}
+
 export interface ThroughputResult {
   cases: number;
   warmup_cases: number;
+  /** Each warm-up round's throughput and broker CPU: the curve the measured pass comes after. */
+  warmup_rounds: WarmupRound[];
   cases_per_s: number;
   seconds: number;
   produce_only_cases_per_s: number;
@@ -169,22 +185,41 @@ async function readCounters(pipe: Pipeline) {
   };
 }
 
-export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm: Message[], messages: Message[]): Promise<ThroughputResult> {
-  // A short warm-up: the model's word cache, the JIT and the partitions of today exist before the clock starts.
-  const w = await pushAndWait(stack, pipe, warm, 0, 'pipeline warm-up', 180_000);
-  if (!w.reached) throw new Error(`warm-up: ${w.value} of ${warm.length} rows stored (${w.reason})`);
+export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warmup: Warmup, messages: Message[]): Promise<ThroughputResult> {
+  // Warm-up rounds, not measured: the model's word cache, the processes' JIT, today's partitions
+  // and, above all, the broker's JIT. A broker started minutes before spends about twice the CPU
+  // per case of one that has carried a few hundred thousand cases (its C2 compiler thread alone
+  // took ~4 s of CPU in the first 200,000-case pass after a start, ~1.5 s in the third), so a
+  // measured pass right after `make up` would report the JVM's start-up, not the pipeline.
+  let warmCases = 0;
+  const warmupRounds: WarmupRound[] = [];
+  for (let i = 0; i < warmup.rounds; i++) {
+    const batch = await warmup.encode(i);
+    const svcA = snapshotServices();
+    const w = await pushAndWait(stack, pipe, batch, warmCases, `pipeline warm-up ${i + 1}/${warmup.rounds}`, 180_000 + (batch.length / 500) * 1000);
+    if (!w.reached) throw new Error(`warm-up round ${i + 1}: ${w.value - warmCases} of ${batch.length} rows stored (${w.reason})`);
+    const svcB = snapshotServices();
+    const last = await stack.pool.query<{ last_ms: number }>('SELECT (extract(epoch FROM max(stored_at)) * 1000)::float8 AS last_ms FROM pcc.predictions');
+    const kafkaCpu = serviceCpuDelta(svcA, svcB).kafka;
+    warmupRounds.push({
+      cases: batch.length,
+      cases_per_s: Math.round(batch.length / ((last.rows[0].last_ms - w.timing.firstSendAt) / 1000)),
+      kafka_broker_cpu_us_per_case: [...svcB.values()].some((x) => x.service === 'kafka') ? round((kafkaCpu * 1e6) / batch.length, 1) : null,
+    });
+    warmCases += batch.length;
+  }
   const before = await readCounters(pipe);
   const cpu0 = { processor: processorsCpuSeconds(pipe), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage() };
   const svc0 = snapshotServices();
   const m0 = machineCpu();
   const budgetMs = 120_000 + (messages.length / 500) * 1000;
-  const r = await pushAndWait(stack, pipe, messages, warm.length, 'pipeline throughput', budgetMs);
+  const r = await pushAndWait(stack, pipe, messages, warmCases, 'pipeline throughput', budgetMs);
   const m1 = machineCpu();
   const svc1 = snapshotServices();
   const cpu1 = { processor: processorsCpuSeconds(pipe), sink: processCpuSeconds(pipe.sink.pid), bench: process.cpuUsage(cpu0.bench) };
   const after = await readCounters(pipe);
   const { rows } = await stack.pool.query<{ last_ms: number; n: number }>('SELECT (extract(epoch FROM max(stored_at)) * 1000)::float8 AS last_ms, count(*)::int AS n FROM pcc.predictions');
-  const stored = rows[0].n - warm.length;
+  const stored = rows[0].n - warmCases;
   const size = await stack.pool
     .query<{ p: number; k: number }>(
       `SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'pcc.predictions'::regclass)::float8 AS p,
@@ -206,7 +241,8 @@ export async function measureThroughput(stack: BenchStack, pipe: Pipeline, warm:
   const svc = serviceCpuDelta(svc0, svc1);
   return {
     cases: n,
-    warmup_cases: warm.length,
+    warmup_cases: warmCases,
+    warmup_rounds: warmupRounds,
     cases_per_s: Math.round(stored / seconds),
     seconds: round(seconds, 2),
     produce_only_cases_per_s: Math.round(r.timing.sent / ((r.timing.lastAckAt - r.timing.firstSendAt) / 1000)),

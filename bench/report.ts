@@ -55,6 +55,10 @@ export function markdown(r: any): string {
   L.push(`| naive baseline (one at a time) | ${fmt(r.naive_cases_per_s)} | ${fmt(r.naive?.cases)} cases${r.naive?.note ? `; ${r.naive.note}` : ''}; the pipeline is ${fmt(r.gain_over_naive, 1)}× faster |`);
   L.push(`| producer alone (bench, 1000/batch) | ${fmt(r.pipeline?.throughput?.produce_only_cases_per_s)} | while the pipeline ran |`);
   const tpd = r.pipeline?.throughput;
+  if (tpd?.warmup_rounds?.length) {
+    const rounds = tpd.warmup_rounds as { cases: number; cases_per_s: number; kafka_broker_cpu_us_per_case: number | null }[];
+    L.push('', `Before the measured pass, ${fmt(tpd.warmup_cases)} warm-up cases went through the same pipeline in ${rounds.length} rounds (not counted): ${rounds.map((x) => `${fmt(x.cases_per_s)}/s${x.kafka_broker_cpu_us_per_case === null ? '' : ` (broker ${fmt(x.kafka_broker_cpu_us_per_case, 1)} µs/case)`}`).join(' · ')}; measured pass: broker ${fmt(tpd.process_cpu_us_per_case?.kafka_broker, 1)} µs/case. A freshly started broker's JVM compiles for the first few hundred thousand cases.`);
+  } else if (tpd) L.push('', 'No warm-up (`--warmup-cases 0`): the figures include the processes\' and the broker\'s start-up.');
   if (tpd?.db_bytes_per_case) L.push('', `On disk per stored case: ${fmt(tpd.db_bytes_per_case.predictions)} bytes in pcc.predictions and ${fmt(tpd.db_bytes_per_case.prediction_keys)} in pcc.prediction_keys (indexes and TOAST included).`);
   if (tpd?.stored_by_second?.length) L.push('', `Rows stored per second from the first produce: ${tpd.stored_by_second.map((v: number) => fmt(v)).join(' · ')}.`);
   if (tpd?.processor_batch_sizes) L.push('', `Processor batches by size: ${Object.entries(tpd.processor_batch_sizes).map(([k, v]) => `${k}: ${v}`).join(', ')}.`);

@@ -40,6 +40,16 @@ export interface BenchOptions {
   profileDir?: string;
   /** Processor instances in the pipeline phase (one consumer group). */
   processors?: number;
+  /** Cases passed through the pipeline, in WARMUP_ROUNDS rounds, before the measured pass (0: none). */
+  warmupCases: number;
+}
+
+/** Rounds the warm-up is split into: each round's throughput and broker CPU are reported. */
+export const WARMUP_ROUNDS = 4;
+
+/** The default warm-up: twice the measured cases, at most 400,000 (see measureThroughput). */
+export function defaultWarmupCases(cases: number): number {
+  return Math.min(2 * cases, 400_000);
 }
 
 export const PHASES = ['ceiling', 'pipeline', 'naive', 'gateway'] as const;
@@ -100,16 +110,14 @@ export async function runBench(opts: BenchOptions): Promise<number> {
   const N = opts.cases;
   const errors: Record<string, string> = {};
   const notes: string[] = [];
-  // A freshly started broker costs the pipeline more: in the runs of 2026-11-29 the first full
-  // run after `make up` spent 25-28 us of broker CPU per case against 8-16 on a broker that had
-  // been busy for a while (ratio 0.59-0.62 against 0.64-0.75). A young broker's JVM is still
-  // compiling (its C2 thread took ~4.5 s of CPU per 200,000-case run in the first two runs after a
-  // start), but a compiler-1-only broker, a pre-touched heap and a 20,000-case warm-up did not
-  // remove the difference (docs/scaling.md). The run says so rather than guessing a warm-up.
+  // A freshly started broker costs the pipeline about twice the broker CPU per case: its JVM is
+  // still compiling (measured per thread, docs/scaling.md). The pipeline phase therefore runs
+  // warm-up rounds before the measured pass and reports them; without a warm-up, a young broker
+  // is flagged.
   const brokerUptime = serviceUptimeSeconds('kafka');
-  if (brokerUptime !== null && brokerUptime < BROKER_WARM_S) {
-    notes.push(`the Kafka broker had been running for ${brokerUptime} s when this run began; the first runs after a broker start spent 25-28 us of broker CPU per case against 8-16 on a broker busy for longer (ratio ~0.60 against 0.64-0.75, 2026-11-29): run again for steady-state figures`);
-    log(`note: the broker started ${brokerUptime} s ago; a freshly started broker costs more CPU per case (run again for steady-state figures)`);
+  if (opts.warmupCases === 0 && brokerUptime !== null && brokerUptime < BROKER_WARM_S) {
+    notes.push(`the Kafka broker had been running for ${brokerUptime} s when this run began and the warm-up was off (--warmup-cases 0): a freshly started broker's JVM is still compiling and costs about twice the broker CPU per case; the figures are a cold start, not the steady state`);
+    log(`note: the broker started ${brokerUptime} s ago and the warm-up is off; the figures are a cold start`);
   }
   const stack = new BenchStack({ partitions: opts.partitions, modelDir: opts.modelDir, predictionsMaxMessageBytes: opts.predictionsMaxMessageBytes });
   if (opts.predictionsMaxMessageBytes) notes.push(`the bench predictions and dead-letter topics were created with max.message.bytes=${opts.predictionsMaxMessageBytes} (not what \`pcc bootstrap\` creates): a workaround for the processor producing record batches over the broker's limit under backlog`);
@@ -156,7 +164,9 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     const bar = progressBar('encoding cases (Avro)', N);
     const messages = await encodeCases(stack.codec, topic, factory, 'tp', N, (d) => bar.update(d));
     bar.stop();
-    const warm = await encodeCases(stack.codec, topic, factory, 'warm', Math.min(5_000, Math.max(500, Math.round(N / 20))));
+    const warmRounds = opts.warmupCases > 0 ? WARMUP_ROUNDS : 0;
+    const warmSize = Math.ceil(opts.warmupCases / WARMUP_ROUNDS);
+    const warmup = { rounds: warmRounds, encode: (r: number) => encodeCases(stack.codec, topic, factory, `warm${r}`, warmSize) };
     valueBytes = avgValueBytes(messages);
     log(`${N} cases encoded: body ~${bodyBytes} B, Avro value ~${valueBytes} B`);
 
@@ -177,7 +187,9 @@ export async function runBench(opts: BenchOptions): Promise<number> {
         const pipe = await startPipeline(stack, opts.soak ? 5_000 : 2_000, opts.profileDir, opts.processors ?? 1);
         try {
           await phase('pipeline.throughput', async () => {
-            throughput = await measureThroughput(stack, pipe, warm, messages);
+            throughput = await measureThroughput(stack, pipe, warmup, messages);
+            const wr = (throughput as ThroughputResult).warmup_rounds;
+            if (wr.length) log(`warm-up: ${wr.map((x) => `${x.cases_per_s}/s${x.kafka_broker_cpu_us_per_case === null ? '' : ` (broker ${x.kafka_broker_cpu_us_per_case} us/case)`}`).join(', ')}`);
             log(`pipeline: ${throughput.cases_per_s} cases/s (${throughput.rows_stored} rows in ${throughput.seconds} s)`);
             if (!throughput.complete) throw new Error(throughput.error);
           });
@@ -185,7 +197,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
           if (throughput && (throughput as ThroughputResult).complete && (throughput as ThroughputResult).cases_per_s > 0) {
             await phase('pipeline.latency', async () => {
               const rate = Math.max(10, (throughput as ThroughputResult).cases_per_s * 0.5);
-              latency = await measureLatency(stack, pipe, factory, rate, opts.latencySeconds * 1000, warm.length + (throughput as ThroughputResult).rows_stored);
+              latency = await measureLatency(stack, pipe, factory, rate, opts.latencySeconds * 1000, (throughput as ThroughputResult).warmup_cases + (throughput as ThroughputResult).rows_stored);
               log(`latency at ${Math.round(rate)}/s: p50 ${latency.e2e_ms.p50} ms, p99 ${latency.e2e_ms.p99} ms`);
               if (!latency.complete) throw new Error(latency.error);
             });
