@@ -12,8 +12,9 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Codec } from '../lib/codec';
+import { superviseConsumer, type SupervisedConsumer } from '../lib/consumer-supervisor';
 import type { Logger } from '../lib/logger';
 import { withTimeout } from '../lib/retry';
 
@@ -40,9 +41,8 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
   const log = deps.logger.child({ component: 'gateway-replies' });
   const waiting = new Map<string, Set<(r: Reply) => void>>();
   const groupId = `${deps.groupPrefix}.${hostname()}.${process.pid}.${randomBytes(3).toString('hex')}`;
-  let consumer: Consumer | null = null;
+  let supervised: SupervisedConsumer | null = null;
   let joined = false;
-  let crashed = false;
 
   function deliver(caseId: string, reply: Reply): void {
     const set = waiting.get(caseId);
@@ -55,44 +55,56 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
     async start(joinTimeoutMs = 30_000) {
       let onJoin: () => void = () => undefined;
       const joinedP = new Promise<void>((resolve) => (onJoin = resolve));
-      consumer = deps.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        joined = true;
-        onJoin();
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        crashed = !e.payload.restart;
-        joined = false;
-        log.error('reply consumer crashed', { error: (e.payload.error as Error)?.message, restart: e.payload.restart });
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [deps.topics.predictions, deps.topics.dlq], fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 4,
-        eachBatch: async ({ batch }) => {
-          const isDlq = batch.topic === deps.topics.dlq;
-          for (const m of batch.messages) {
-            const key = m.key?.toString('utf8');
-            if (!key || !waiting.has(key)) continue;
-            try {
-              const { value } = await deps.codec.decode<Record<string, unknown>>(m.value, isDlq ? 'DeadLetter' : 'Prediction');
-              deliver(key, { kind: isDlq ? 'dead_letter' : 'prediction', value });
-            } catch (err) {
-              log.warn('reply record could not be decoded', { topic: batch.topic, partition: batch.partition, offset: m.offset, code: (err as { code?: string }).code });
-            }
-          }
+      // Supervised (lib/consumer-supervisor.ts): after a broker restart that kafkajs does not recover
+      // from, a new consumer joins the same group. It never gives up: without replies
+      // /v1/classify still answers from Postgres, and the gateway's other routes need no Kafka.
+      supervised = superviseConsumer({
+        name: 'reply',
+        logger: log,
+        maxRebuilds: Number.POSITIVE_INFINITY,
+        create: () => {
+          const c = deps.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
+          c.on(c.events.GROUP_JOIN, () => {
+            joined = true;
+            onJoin();
+          });
+          c.on(c.events.CRASH, () => {
+            joined = false;
+          });
+          return c;
+        },
+        run: async (c) => {
+          await c.connect();
+          await c.subscribe({ topics: [deps.topics.predictions, deps.topics.dlq], fromBeginning: false });
+          await c.run({
+            autoCommit: false,
+            partitionsConsumedConcurrently: 4,
+            eachBatch: async ({ batch }) => {
+              const isDlq = batch.topic === deps.topics.dlq;
+              for (const m of batch.messages) {
+                const key = m.key?.toString('utf8');
+                if (!key || !waiting.has(key)) continue;
+                try {
+                  const { value } = await deps.codec.decode<Record<string, unknown>>(m.value, isDlq ? 'DeadLetter' : 'Prediction');
+                  deliver(key, { kind: isDlq ? 'dead_letter' : 'prediction', value });
+                } catch (err) {
+                  log.warn('reply record could not be decoded', { topic: batch.topic, partition: batch.partition, offset: m.offset, code: (err as { code?: string }).code });
+                }
+              }
+            },
+          });
         },
       });
+      await supervised.start();
       // Until the group is joined a fast reply could be missed; /readyz says so meanwhile.
       const timedOut = await withTimeout(joinedP.then(() => false), joinTimeoutMs, () => true);
       if (timedOut) log.warn('reply consumer has not joined its group yet; /v1/classify falls back to Postgres until it does', { wait_ms: joinTimeoutMs });
     },
     async stop() {
-      const c = consumer;
-      consumer = null;
+      const c = supervised;
+      supervised = null;
       joined = false;
-      await c?.disconnect();
+      await c?.stop();
     },
     expect(caseId: string): Waiter {
       let resolveFn: (r: Reply | null) => void = () => undefined;
@@ -121,7 +133,7 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
         },
       };
     },
-    ready: () => joined && !crashed,
+    ready: () => joined && !supervised?.crashed,
     pending: () => waiting.size,
   };
 }

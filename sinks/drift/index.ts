@@ -13,10 +13,11 @@
  *
  * One instance per consumer group: windows span every partition of the prediction topic.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import client from 'prom-client';
 import type pg from 'pg';
 import type { Codec } from '../../lib/codec';
+import { superviseConsumer, type SupervisedConsumer } from '../../lib/consumer-supervisor';
 import type { PccConfig } from '../../lib/config';
 import { inTransaction } from '../../lib/db';
 import { toPccError } from '../../lib/errors';
@@ -92,14 +93,13 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
   const history: Record<Source, HistoryWindow[]> = { real: [], synthetic: [] };
   let computeOpts: ComputeOptions;
   let frozen: WindowSummary | null = null;
-  let consumer: Consumer | undefined;
+  let supervised: SupervisedConsumer | undefined;
   let producer: Producer | undefined;
   let admin: Admin | undefined;
   let tick: NodeJS.Timeout | undefined;
   const idleMs = deps.partitionIdleMs ?? d.partitionIdleMs ?? PARTITION_IDLE_MS;
   let webhook: WebhookNotifier | null = null;
   let running = false;
-  let crashed: string | null = null;
   let lastCheckpointAt = 0;
 
   const sourceOfTopic = (topic: string): Source | null => (topic === t.casesReal ? 'real' : topic === t.casesSynthetic ? 'synthetic' : null);
@@ -128,6 +128,7 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
   }
 
   async function commitKafkaOffsets(): Promise<void> {
+    const consumer = supervised?.current;
     if (!agg || !consumer) return;
     const topics = Object.entries(agg.state.partitions).map(([tp, p]) => {
       const i = tp.lastIndexOf(':');
@@ -293,25 +294,33 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
       admin = kafka.admin();
       await admin.connect();
       await refreshHighWatermarks(true);
-      consumer = kafka.consumer({ groupId: d.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 2 * 1024 * 1024 });
-      // A fetch of nothing but transaction markers or aborted records never reaches eachBatch;
-      // without this its partition would look behind for ever and hold every window open.
-      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-        const p = e.payload as { topic: string; partition: number; highWatermark: string; lastOffset: string };
-        if (agg && p.lastOffset !== undefined && p.lastOffset !== null) agg.notePartition(`${p.topic}:${p.partition}`, { highWatermark: Number(p.highWatermark), nextOffset: Number(p.lastOffset) + 1 });
+      // Supervised: a broker restart that kafkajs does not recover from (lib/consumer-supervisor.ts)
+      // gets a new consumer, which resumes at the committed offsets; records the aggregator has
+      // already counted are skipped by offset (readBatch).
+      supervised = superviseConsumer({
+        name: 'drift',
+        logger: log,
+        create: () => {
+          const c = kafka.consumer({ groupId: d.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, maxBytesPerPartition: 2 * 1024 * 1024 });
+          // A fetch of nothing but transaction markers or aborted records never reaches eachBatch;
+          // without this its partition would look behind for ever and hold every window open.
+          c.on(c.events.END_BATCH_PROCESS, (e) => {
+            const p = e.payload as { topic: string; partition: number; highWatermark: string; lastOffset: string };
+            if (agg && p.lastOffset !== undefined && p.lastOffset !== null) agg.notePartition(`${p.topic}:${p.partition}`, { highWatermark: Number(p.highWatermark), nextOffset: Number(p.lastOffset) + 1 });
+          });
+          return c;
+        },
+        run: async (c) => {
+          await c.connect();
+          await c.subscribe({ topics: [t.predictions, t.dlq], fromBeginning: true });
+          await c.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: onBatch });
+        },
       });
-      consumer.on(consumer.events.CRASH, (e) => {
-        crashed = (e.payload.error as Error)?.message ?? 'crash';
-        log.error('drift consumer crashed', { error: crashed, restart: e.payload.restart });
-        if (e.payload.restart) crashed = null;
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [t.predictions, t.dlq], fromBeginning: true });
       running = true;
       tick = setInterval(() => {
         exclusive(() => advance(async () => undefined)).catch((err) => log.warn('drift tick failed', { error: (err as Error).message, code: (err as { code?: string }).code }));
       }, Math.max(250, Math.min(idleMs / 2, d.checkpointMs)));
-      await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachBatch: onBatch });
+      await supervised.start();
       log.info('drift monitor started', { group: d.groupId, topics: [t.predictions, t.dlq], window_ms: d.windowMs, reference: label, resumed });
     },
 
@@ -319,8 +328,8 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
       running = false;
       clearInterval(tick);
       await serial;
-      await consumer?.disconnect().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
-      consumer = undefined;
+      await supervised?.stop().catch((e) => log.warn('consumer disconnect failed', { error: (e as Error).message }));
+      supervised = undefined;
       // The final checkpoint keeps what was read since the last one; the next start resumes there.
       await checkpoint([], []).catch((e) => log.warn('final checkpoint failed', { error: (e as Error).message }));
       await webhook?.close();
@@ -337,10 +346,10 @@ export function createDriftMonitor(deps: DriftMonitorDeps): DriftMonitor {
         watermarks[s] = wm === null ? null : new Date(wm).toISOString();
       }
       return {
-        ok: running && crashed === null,
+        ok: running && !supervised?.crashed,
         detail: {
           running,
-          crashed,
+          crashed: supervised?.crashed ?? null,
           watermarks,
           open_windows: agg ? Object.keys(agg.state.open).length : 0,
           last_checkpoint_at: lastCheckpointAt ? new Date(lastCheckpointAt).toISOString() : null,

@@ -405,6 +405,11 @@ describe('gateway over the real services', function () {
       await waitFor(async () => (await h.pool.query(`SELECT 1 FROM pcc.predictions WHERE case_id = 'gw-outage-1'`)).rowCount, { timeoutMs: 180_000, intervalMs: 1_000, what: 'the resent case stored' });
       const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM pcc.predictions WHERE case_id = 'gw-outage-1'`);
       expect(rows[0].n).to.equal(1);
+      // The reply consumer is back in its group (rebuilt if kafkajs did not restart it): ready again.
+      await waitFor(async () => {
+        const r = await call('GET', '/readyz', { base: gw2.url });
+        return r.status === 200 && r.body.checks.replies.ok === true;
+      }, { timeoutMs: 120_000, intervalMs: 1_000, what: 'the reply consumer back in its group' });
     } finally {
       await gw2.stop();
     }
