@@ -84,7 +84,7 @@ export const CONFIG_DOCS = {
   PCC_PROCESSOR_GROUP: { schema: z.string().min(1), default: 'pcc-processor', doc: 'Consumer group of the processors.' },
   PCC_PROCESSOR_TRANSACTIONAL_ID: { schema: z.string().min(1), default: 'pcc-processor', doc: 'Transactional id prefix of the processors (one per instance; the instance id is appended).' },
   PCC_PROCESSOR_INSTANCE: { schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'), default: '0', doc: 'Instance id of a processor, unique among the running instances; appended to the transactional id so a restarted instance fences its predecessor.' },
-  PCC_PROCESSOR_MAX_BATCH: { schema: posInt, default: '3000', doc: 'Most cases in one Kafka transaction; a larger fetch is processed in slices of this size, each committing its own offsets (the model runs on chunks of 500 within a slice).' },
+  PCC_PROCESSOR_MAX_BATCH: { schema: posInt, default: '3000', doc: 'Cases in one Kafka transaction; a larger fetch is processed in slices of this size, each committing its own offsets (a remainder under a quarter of it joins the last slice, so a slice holds at most 1.25 times this; the model runs on chunks of 500 within a slice).' },
   PCC_MAX_BODY_CHARS: { schema: posInt, default: '20000', doc: 'Characters of a body that are classified; longer bodies are truncated with a warning.' },
   PCC_MAX_BODY_BYTES: { schema: posInt, default: '1048576', doc: 'Bodies larger than this (bytes, UTF-8) are dead-lettered.' },
   PCC_FUTURE_SKEW_MS: { schema: nonNegInt, default: '300000', doc: 'A received_at further than this in the future is replaced by the processing time, with a warning.' },
