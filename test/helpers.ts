@@ -2,7 +2,9 @@
  * Test helpers (STYLE.md §10): every test makes its own topic, group and database names against
  * the real Kafka, registry and Postgres, waits on conditions rather than sleeping, and cleans up.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type PccConfig } from '../lib/config';
 import { createKafka } from '../lib/kafka';
@@ -38,6 +40,19 @@ export function testEnv(overrides: NodeJS.ProcessEnv = {}): Record<string, strin
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}
+
+/** Runs `node bin/pcc.js ...args` in `env` to its end: its exit code and output. */
+export function runPcc(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = path.resolve(__dirname, '..');
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(root, 'bin/pcc.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => (stdout += c));
+    p.stderr.on('data', (c) => (stderr += c));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 function pickEnv(names: string[]): NodeJS.ProcessEnv {

@@ -1,21 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { testConfig, testKafka, waitFor } from '../../helpers';
-
-const ROOT = path.resolve(__dirname, '../../..');
-
-function pcc(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(ROOT, 'bin/pcc.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr.on('data', (c) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+import { runPcc, testConfig, testKafka, waitFor } from '../../helpers';
 
 /**
  * `make bench` on a small load: every phase but the gateway's (which runs at fixed request rates
@@ -29,7 +17,7 @@ describe('pcc bench (real services, small load)', function () {
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it('warms up, measures the ceiling, the pipeline and the naive baseline, writes latest.json and latest.md, and removes its topics and database', async () => {
-    const r = await pcc(['bench', '--cases', '2000', '--warmup-cases', '2000', '--latency-seconds', '2', '--naive-cases', '200', '--skip', 'gateway', '--out', out]);
+    const r = await runPcc(['bench', '--cases', '2000', '--warmup-cases', '2000', '--latency-seconds', '2', '--naive-cases', '200', '--skip', 'gateway', '--out', out]);
     expect(r.code, r.stderr.slice(-3000)).to.equal(0);
     const j = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(j.errors).to.deep.equal({});

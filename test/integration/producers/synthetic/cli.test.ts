@@ -1,20 +1,10 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runPcc } from '../../../helpers';
 import { SynthFixture } from './fixture';
-
-const ROOT = path.resolve(__dirname, '../../../..');
 
 function pcc(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PCC_') || k === 'PCC_MODEL_DIR'));
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(ROOT, 'bin/pcc.js'), ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c) => (stdout += c));
-    p.stderr.on('data', (c) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runPcc(args, { ...base, ...env });
 }
 
 describe('pcc synth (real Postgres, Kafka, registry)', function () {
