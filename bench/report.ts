@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { WarmupRound } from './pipeline';
 
 export interface Target {
   name: string;
@@ -40,6 +41,11 @@ const fmt = (v: unknown, digits = 0): string => {
   return String(v);
 };
 
+/** Each warm-up round's throughput and broker CPU, for the report and the run's log. */
+export function warmupRoundsText(rounds: WarmupRound[]): string {
+  return rounds.map((x) => `${fmt(x.cases_per_s)}/s${x.kafka_broker_cpu_us_per_case === null ? '' : ` (broker ${fmt(x.kafka_broker_cpu_us_per_case, 1)} µs/case)`}`).join(' · ');
+}
+
 export function markdown(r: any): string {
   const L: string[] = [];
   L.push(`# PCC benchmark — ${r.measured_at}`, '');
@@ -56,8 +62,7 @@ export function markdown(r: any): string {
   L.push(`| producer alone (bench, 1000/batch) | ${fmt(r.pipeline?.throughput?.produce_only_cases_per_s)} | while the pipeline ran |`);
   const tpd = r.pipeline?.throughput;
   if (tpd?.warmup_rounds?.length) {
-    const rounds = tpd.warmup_rounds as { cases: number; cases_per_s: number; kafka_broker_cpu_us_per_case: number | null }[];
-    L.push('', `Before the measured pass, ${fmt(tpd.warmup_cases)} warm-up cases went through the same pipeline in ${rounds.length} rounds (not counted): ${rounds.map((x) => `${fmt(x.cases_per_s)}/s${x.kafka_broker_cpu_us_per_case === null ? '' : ` (broker ${fmt(x.kafka_broker_cpu_us_per_case, 1)} µs/case)`}`).join(' · ')}; measured pass: broker ${fmt(tpd.process_cpu_us_per_case?.kafka_broker, 1)} µs/case. A freshly started broker's JVM compiles for the first few hundred thousand cases.`);
+    L.push('', `Before the measured pass, ${fmt(tpd.warmup_cases)} warm-up cases went through the same pipeline in ${tpd.warmup_rounds.length} rounds (not counted): ${warmupRoundsText(tpd.warmup_rounds)}; measured pass: broker ${fmt(tpd.process_cpu_us_per_case?.kafka_broker, 1)} µs/case. A freshly started broker's JVM compiles for the first few hundred thousand cases.`);
   } else if (tpd) L.push('', 'No warm-up (`--warmup-cases 0`): the figures include the processes\' and the broker\'s start-up.');
   if (tpd?.db_bytes_per_case) L.push('', `On disk per stored case: ${fmt(tpd.db_bytes_per_case.predictions)} bytes in pcc.predictions and ${fmt(tpd.db_bytes_per_case.prediction_keys)} in pcc.prediction_keys (indexes and TOAST included).`);
   if (tpd?.stored_by_second?.length) L.push('', `Rows stored per second from the first produce: ${tpd.stored_by_second.map((v: number) => fmt(v)).join(' · ')}.`);

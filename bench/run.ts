@@ -23,7 +23,7 @@ import { measureGateway, type GatewayResult } from './gateway';
 import { progressBar, PRODUCE_BATCH } from './load';
 import { measureLatency, measureThroughput, startPipeline, stopPipeline, type LatencyResult, type ThroughputResult } from './pipeline';
 import { round, serviceUptimeSeconds } from './proc';
-import { targetRows, writeResults } from './report';
+import { targetRows, warmupRoundsText, writeResults } from './report';
 import { BenchStack, ROOT } from './stack';
 
 export interface BenchOptions {
@@ -189,7 +189,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
           await phase('pipeline.throughput', async () => {
             throughput = await measureThroughput(stack, pipe, warmup, messages);
             const wr = (throughput as ThroughputResult).warmup_rounds;
-            if (wr.length) log(`warm-up: ${wr.map((x) => `${x.cases_per_s}/s${x.kafka_broker_cpu_us_per_case === null ? '' : ` (broker ${x.kafka_broker_cpu_us_per_case} us/case)`}`).join(', ')}`);
+            if (wr.length) log(`warm-up: ${warmupRoundsText(wr)}`);
             log(`pipeline: ${throughput.cases_per_s} cases/s (${throughput.rows_stored} rows in ${throughput.seconds} s)`);
             if (!throughput.complete) throw new Error(throughput.error);
           });

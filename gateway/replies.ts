@@ -64,12 +64,10 @@ export function createReplyListener(deps: { kafka: Kafka; codec: Codec; logger: 
         maxRebuilds: Number.POSITIVE_INFINITY,
         create: () => {
           const c = deps.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
+          // Readiness after a crash is the supervisor's `crashed`, cleared when a consumer rejoins.
           c.on(c.events.GROUP_JOIN, () => {
             joined = true;
             onJoin();
-          });
-          c.on(c.events.CRASH, () => {
-            joined = false;
           });
           return c;
         },

@@ -14,8 +14,8 @@ own topics, consumer groups and database pcc_bench_<timestamp> (all removed at t
   ceiling   the same cases through Kafka alone (a do-nothing pass-through process) and the same
             number of prediction-wide rows through Postgres alone (one COPY)
   pipeline  \`pcc processor\` and \`pcc sink\` as child processes: warm-up rounds (not
-            measured, reported), throughput (N cases, first produce to last row stored), then end-to-end latency at half that rate, CPU per
-            stage and per process, peak RSS
+            measured, reported), throughput (N cases, first produce to last row stored), then
+            end-to-end latency at half that rate, CPU per stage and per process, peak RSS
   naive     bench/naive.ts: one message at a time, one model call and one INSERT per case
   gateway   POST /v1/classify at 20 and 100 requests/s, POST /v1/cases in batches of 100
 
